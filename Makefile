@@ -1,0 +1,49 @@
+# The two commands a newcomer types: `make demo` and `make test`. Everything else is their plumbing.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+DEV := KECHUANG_DEBUG=1
+HOST ?= 127.0.0.1:8000
+ENTERPRISES ?= 3000
+SEED ?= 2026
+PYTEST_ARGS ?=
+
+.PHONY: install demo serve test lint browser clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+# Migrate the embedded SQLite database, load the demo city once, then serve it with the task worker.
+demo: install
+	$(DEV) $(BIN)/kechuang migrate --noinput -v 0
+	$(DEV) $(BIN)/kechuang demo --if-empty --enterprises $(ENTERPRISES) --seed $(SEED)
+	@$(MAKE) --no-print-directory serve
+
+serve: install
+	@$(DEV) $(BIN)/kechuang run_huey --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "Kechuang is at http://$(HOST)/  (Ctrl-C stops it)"; \
+	$(DEV) $(BIN)/kechuang runserver $(HOST) --noreload
+
+# Browser tests drive Debian's Chromium; install it when we may (root), else say how.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+test: install browser
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,194 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .uscc import normalise, uscc_error
+
+
+def validate_uscc(value: str) -> None:
+    message = uscc_error(value)
+    if message:
+        raise ValidationError(message, code="uscc")
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("系统管理员")
+    BUREAU_STAFF = "bureau_staff", _("市局工作人员")
+    LEADER = "leader", _("局领导")
+    DISTRICT_STAFF = "district_staff", _("区县科技局工作人员")
+    ENTERPRISE = "enterprise", _("企业用户")
+    INSTITUTE = "institute", _("高校院所用户")
+    EXPERT = "expert", _("专家")
+
+
+class District(models.Model):
+    class Kind(models.TextChoices):
+        DISTRICT = "district", _("市辖区")
+        COUNTY = "county", _("县")
+        COUNTY_CITY = "county_city", _("县级市")
+        ZONE = "zone", _("功能区")
+
+    code = models.CharField(_("区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.DISTRICT)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("区县")
+        verbose_name_plural = _("区县")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Section(models.Model):
+    """A section (科室) of the city bureau."""
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("科室")
+        verbose_name_plural = _("科室")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    """Any legal entity the bureau deals with: enterprises, universities and institutes, others."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISE = "enterprise", _("企业")
+        INSTITUTE = "institute", _("高校院所")
+        OTHER = "other", _("其他机构")
+
+    name = models.CharField(_("名称"), max_length=200, db_index=True)
+    uscc = models.CharField(
+        _("统一社会信用代码"), max_length=18, unique=True, null=True, blank=True, validators=[validate_uscc]
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, db_index=True)
+    district = models.ForeignKey(
+        District, verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="organisations"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.uscc:
+            self.uscc = normalise(self.uscc)
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.ENTERPRISE)
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("科室"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
+    )
+    district = models.ForeignKey(
+        District,
+        verbose_name=_("区县"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("所属机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == Role.DISTRICT_STAFF and not self.district_id:
+            raise ValidationError({"district": _("区县科技局工作人员必须指定所属区县")})
+        if self.role in (Role.ENTERPRISE, Role.INSTITUTE) and not self.organisation_id:
+            raise ValidationError({"organisation": _("企业和高校院所用户必须指定所属机构")})
+
+    @property
+    def is_city_staff(self) -> bool:
+        return self.role in (Role.ADMIN, Role.BUREAU_STAFF, Role.LEADER) or self.is_superuser
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only a hash is stored; the token is shown once when issued."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("用途"), max_length=64)
+    prefix = models.CharField(max_length=8, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+
+
+class Notification(models.Model):
+    """An in-app message; e-mail copies go through Django's mail backend."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+
+
+class ImportRun(models.Model):
+    """Every upload is kept with its outcome, accepted or refused, so that nothing is lost."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("已导入")
+        REFUSED = "refused", _("已拒绝")
+
+    kind = models.CharField(_("导入类型"), max_length=32)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    filename = models.CharField(_("文件名"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    stored_file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    status = models.CharField(_("结果"), max_length=16, choices=Status.choices)
+    rows = models.PositiveIntegerField(_("数据行数"), default=0)
+    counts = models.JSONField(default=dict)
+    errors = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("导入记录")
+        verbose_name_plural = _("导入记录")

@@ -1,0 +1,40 @@
+"""Where apps plug into the shared pages without core importing them (core uses no app).
+
+Apps register in their AppConfig.ready(): menu entries (with the roles that see them) and
+panels for each role's home page.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: object  # a lazy translation
+    url_name: str
+    roles: frozenset[str]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """``render(request)`` returns the HTML of one panel, or "" when it has nothing for this user."""
+
+    render: Callable
+    order: int = 100
+
+
+NAV: list[NavEntry] = []
+PANELS: list[HomePanel] = []
+
+
+def add_nav(label, url_name: str, roles, order: int = 100) -> None:
+    if all(e.url_name != url_name for e in NAV):
+        NAV.append(NavEntry(label, url_name, frozenset(roles), order))
+        NAV.sort(key=lambda e: e.order)
+
+
+def add_home_panel(render: Callable, order: int = 100) -> None:
+    if all(p.render is not render for p in PANELS):
+        PANELS.append(HomePanel(render, order))
+        PANELS.sort(key=lambda p: p.order)

@@ -1,0 +1,360 @@
+"""The yearly-facts template: its columns (a contract with the districts' spreadsheets), and the
+row-by-row parsing of a filled-in .csv or .xlsx into typed records plus a list of row errors.
+
+Pure Python with no Django import, so the import service, the policy CLI and property tests share
+one parser. Database-dependent checks (does the district exist?) belong to the import service.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from kechuang.core.uscc import normalise as normalise_uscc
+from kechuang.core.uscc import uscc_error
+
+COLUMNS: tuple[str, ...] = (
+    "uscc", "name", "district", "registered_on", "industry_code", "year", "employees", "st_staff",
+    "rd_staff", "revenue", "total_assets", "net_assets", "total_costs", "net_profit", "rd_expense",
+    "domestic_rd_expense", "high_tech_revenue", "invention_patents", "class1_ip", "class2_ip", "transfers",
+    "in_key_field", "innovation_score", "major_incident", "dishonest", "high_tech_cert_valid", "listed",
+)  # fmt: skip
+
+# Static attributes of the enterprise: they may repeat on each year's row, the latest year wins.
+STATIC_COLUMNS = ("uscc", "name", "district", "registered_on", "industry_code")
+FACT_COLUMNS = tuple(c for c in COLUMNS if c not in STATIC_COLUMNS and c != "year")
+REQUIRED = ("uscc", "name", "district", "year")
+
+LABELS_ZH: dict[str, str] = {
+    "uscc": "统一社会信用代码", "name": "企业名称", "district": "所属区县", "registered_on": "成立日期",
+    "industry_code": "国民经济行业代码", "year": "年度", "employees": "从业人员数", "st_staff": "科技人员数",
+    "rd_staff": "研发人员数", "revenue": "营业收入（元）", "total_assets": "资产总额（元）",
+    "net_assets": "净资产（元）", "total_costs": "成本费用总额（元）", "net_profit": "净利润（元）",
+    "rd_expense": "研发费用（元）", "domestic_rd_expense": "境内研发费用（元）",
+    "high_tech_revenue": "高新技术产品（服务）收入（元）", "invention_patents": "发明专利数",
+    "class1_ip": "Ⅰ类知识产权数", "class2_ip": "Ⅱ类知识产权数", "transfers": "科技成果转化数",
+    "in_key_field": "属于国家重点支持的高新技术领域", "innovation_score": "创新能力评价得分",
+    "major_incident": "发生重大安全、质量事故或环境违法行为", "dishonest": "列入失信名单",
+    "high_tech_cert_valid": "高新技术企业证书在有效期内", "listed": "已上市",
+}  # fmt: skip
+
+MONEY_COLUMNS = (
+    "revenue", "total_assets", "net_assets", "total_costs", "net_profit", "rd_expense",
+    "domestic_rd_expense", "high_tech_revenue",
+)  # fmt: skip
+SIGNED_MONEY = {"net_assets", "net_profit"}
+INT_COLUMNS = (
+    "employees", "st_staff", "rd_staff", "invention_patents", "class1_ip", "class2_ip", "transfers",
+)  # fmt: skip
+BOOL_COLUMNS = ("in_key_field", "major_incident", "dishonest", "high_tech_cert_valid", "listed")
+
+# (smaller, larger): the first may not exceed the second in the same row.
+CONSISTENCY = (
+    ("st_staff", "employees"),
+    ("rd_staff", "employees"),
+    ("rd_expense", "total_costs"),
+    ("domestic_rd_expense", "rd_expense"),
+    ("high_tech_revenue", "revenue"),
+    ("net_assets", "total_assets"),
+)
+
+# GB/T 4754-2017: each section letter owns a range of two-digit divisions.
+SECTION_DIVISIONS = {
+    "A": (1, 5), "B": (6, 12), "C": (13, 43), "D": (44, 46), "E": (47, 50), "F": (51, 52), "G": (53, 60),
+    "H": (61, 62), "I": (63, 65), "J": (66, 69), "K": (70, 70), "L": (71, 72), "M": (73, 75), "N": (76, 79),
+    "O": (80, 82), "P": (83, 83), "Q": (84, 85), "R": (86, 90), "S": (91, 97), "T": (98, 98),
+}  # fmt: skip
+_INDUSTRY_RE = re.compile(r"^([A-T])?(\d{2}(?:\d{1,2})?)?$")
+
+TRUE_WORDS = {"true", "1", "是", "yes", "y"}
+FALSE_WORDS = {"false", "0", "否", "no", "n"}
+MAX_MONEY = Decimal("1e15")  # a thousand trillion yuan: anything larger is a typo
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # spreadsheet row number; the header is row 1
+    column: str
+    value: str
+    rule: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "rule": self.rule}
+
+
+@dataclass
+class ParseResult:
+    records: list[dict] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0  # data rows read (blank rows are skipped and not counted)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Bad(Exception):
+    def __init__(self, rule: str):
+        self.rule = rule
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return str(value).strip()
+
+
+def _uscc(raw: str) -> str:
+    code = normalise_uscc(raw)
+    message = uscc_error(code)
+    if message:
+        raise _Bad(message)
+    return code
+
+
+def _name(raw: str) -> str:
+    if len(raw) > 200:
+        raise _Bad("企业名称不能超过200个字符")
+    return raw
+
+
+def _date(raw: str) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(raw[:10] if len(raw) > 10 and raw[10] in " T" else raw)
+    except ValueError:
+        raise _Bad("日期应为 YYYY-MM-DD 格式，例如 2019-05-20") from None
+    if day.year < 1900 or day > dt.date.today():
+        raise _Bad("日期应在1900年之后且不晚于今天")
+    return day
+
+
+def _industry(raw: str) -> str:
+    code = raw.upper().replace(" ", "")
+    m = _INDUSTRY_RE.match(code)
+    if not m or not code:
+        raise _Bad("行业代码应符合GB/T 4754-2017，例如 C3976（门类字母加2至4位数字）")
+    letter, digits = m.group(1), m.group(2)
+    if digits:
+        division = int(digits[:2])
+        owner = next((s for s, (lo, hi) in SECTION_DIVISIONS.items() if lo <= division <= hi), None)
+        if owner is None:
+            raise _Bad(f"GB/T 4754-2017 中没有大类 {digits[:2]}")
+        if letter and letter != owner:
+            raise _Bad(f"大类 {digits[:2]} 属于门类 {owner}，与填写的门类 {letter} 不符")
+        letter = owner
+    return f"{letter}{digits or ''}"
+
+
+def _year(raw: str) -> int:
+    value = _int(raw)
+    if not 1990 <= value <= dt.date.today().year:
+        raise _Bad(f"年度应在1990至{dt.date.today().year}之间")
+    return value
+
+
+def _int(raw: str) -> int:
+    try:
+        number = Decimal(raw.replace(",", ""))
+    except InvalidOperation:
+        raise _Bad("应为非负整数") from None
+    if number != number.to_integral_value() or number < 0:
+        raise _Bad("应为非负整数")
+    if number > 10**9:
+        raise _Bad("数值过大，请检查单位")
+    return int(number)
+
+
+def _money(raw: str, signed: bool) -> Decimal:
+    try:
+        number = Decimal(raw.replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        raise _Bad("应为金额（单位：元），例如 12500000 或 12500000.50") from None
+    if not number.is_finite():
+        raise _Bad("应为金额（单位：元）")
+    if number.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise _Bad("金额最多保留两位小数（单位：元）")
+    if number < 0 and not signed:
+        raise _Bad("金额不能为负数")
+    if abs(number) >= MAX_MONEY:
+        raise _Bad("金额过大，请确认单位为元而非万元或分")
+    return number.quantize(Decimal("0.01"))
+
+
+def _bool(raw: str) -> bool:
+    word = raw.lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise _Bad("应为 是/否（也可填 true/false 或 1/0）")
+
+
+def _score(raw: str) -> Decimal:
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        raise _Bad("应为0至100之间的分数") from None
+    if not (0 <= number <= 100) or number.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise _Bad("应为0至100之间的分数，最多两位小数")
+    return number
+
+
+def _converters() -> dict[str, Callable[[str], object]]:
+    conv: dict[str, Callable[[str], object]] = {
+        "uscc": _uscc,
+        "name": _name,
+        "district": lambda raw: raw,
+        "registered_on": _date,
+        "industry_code": _industry,
+        "year": _year,
+        "innovation_score": _score,
+    }
+    for col in INT_COLUMNS:
+        conv[col] = _int
+    for col in MONEY_COLUMNS:
+        conv[col] = (lambda signed: lambda raw: _money(raw, signed))(col in SIGNED_MONEY)
+    for col in BOOL_COLUMNS:
+        conv[col] = _bool
+    return conv
+
+
+CONVERTERS = _converters()
+_HEADER_ALIASES = {**{c: c for c in COLUMNS}, **{v: k for k, v in LABELS_ZH.items()}}
+
+
+def parse_rows(rows: Iterable[list], *, first_row: int = 1) -> ParseResult:
+    """Parse a header row followed by data rows (lists of cell values: str, number, date or None)."""
+    result = ParseResult()
+    iterator = iter(rows)
+    header = next(iterator, None)
+    if header is None:
+        result.errors.append(RowError(first_row, "", "", "文件为空：第一行应为表头"))
+        return result
+    names = [_HEADER_ALIASES.get(_text(h).lower() if _text(h).isascii() else _text(h)) for h in header]
+    for pos, (raw, name) in enumerate(zip(header, names, strict=True)):
+        if name is None and _text(raw):
+            result.errors.append(RowError(first_row, _text(raw), "", f"第{pos + 1}列表头不是模板中的列名"))
+    missing = [c for c in REQUIRED if c not in names]
+    for col in missing:
+        result.errors.append(RowError(first_row, col, "", "缺少必填列"))
+    dup_cols = {n for n in names if n and names.count(n) > 1}
+    for col in sorted(dup_cols):
+        result.errors.append(RowError(first_row, col, "", "表头中该列重复出现"))
+    if result.errors:
+        return result
+    positions = [(i, n) for i, n in enumerate(names) if n]
+    seen: dict[tuple[str, int], int] = {}
+    for offset, cells in enumerate(iterator, start=1):
+        row_no = first_row + offset
+        raw = {n: _text(cells[i]) if i < len(cells) else "" for i, n in positions}
+        if not any(raw.values()):
+            continue
+        result.rows += 1
+        record: dict = dict.fromkeys(COLUMNS)
+        row_errors: list[RowError] = []
+        for col, text in raw.items():
+            if text == "":
+                if col in REQUIRED:
+                    row_errors.append(RowError(row_no, col, "", "必填，不能为空"))
+                continue
+            try:
+                record[col] = CONVERTERS[col](text)
+            except _Bad as bad:
+                row_errors.append(RowError(row_no, col, text, bad.rule))
+        for small, large in CONSISTENCY:
+            a, b = record[small], record[large]
+            if a is not None and b is not None and a > b:
+                row_errors.append(
+                    RowError(
+                        row_no, small, raw[small], f"{LABELS_ZH[small]}不能大于{LABELS_ZH[large]}（{b}）"
+                    )
+                )
+        if record["uscc"] and record["year"]:
+            key = (record["uscc"], record["year"])
+            if key in seen:
+                row_errors.append(
+                    RowError(
+                        row_no, "year", raw["year"], f"与第{seen[key]}行重复：同一企业同一年度只能有一行"
+                    )
+                )
+            else:
+                seen[key] = row_no
+        if row_errors:
+            result.errors.extend(row_errors)
+        else:
+            result.records.append(record)
+    if result.rows == 0 and not result.errors:
+        result.errors.append(RowError(first_row + 1, "", "", "文件中没有数据行"))
+    return result
+
+
+def _csv_rows(data: bytes) -> Iterator[list]:
+    # Excel in China saves CSV as GBK unless told otherwise; try UTF-8 (with or without BOM) first.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise _Bad("无法识别文件编码，请另存为 UTF-8 编码的 CSV")
+    yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        workbook.close()
+
+
+def read_facts_bytes(data: bytes, filename: str) -> ParseResult:
+    suffix = Path(filename).suffix.lower()
+    try:
+        if suffix == ".csv":
+            return parse_rows(_csv_rows(data))
+        if suffix == ".xlsx":
+            try:
+                return parse_rows(_xlsx_rows(data))
+            except (KeyError, OSError, ValueError) as exc:
+                if isinstance(exc, _Bad):
+                    raise
+                raise _Bad("无法读取 .xlsx 文件，请确认文件未损坏且为 Excel 2007 及以上格式") from exc
+    except _Bad as bad:
+        return ParseResult(errors=[RowError(0, "", filename, bad.rule)])
+    return ParseResult(errors=[RowError(0, "", filename, "只支持 .xlsx 和 .csv 文件")])
+
+
+def read_facts_file(path: str | Path) -> ParseResult:
+    """Read a yearly-facts file (.csv or .xlsx). Never raises on bad content: see ``errors``."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return ParseResult(errors=[RowError(0, "", str(path), f"无法读取文件：{exc.strerror}")])
+    return read_facts_bytes(data, path.name)
+
+
+def latest_static(records: Iterable[dict]) -> dict[str, dict]:
+    """Per USCC, the static attributes from that enterprise's latest year (blank cells do not
+    overwrite a value given in another year)."""
+    out: dict[str, dict] = {}
+    for rec in sorted(records, key=lambda r: r["year"]):
+        current = out.setdefault(rec["uscc"], {})
+        for col in STATIC_COLUMNS:
+            if rec[col] is not None:
+                current[col] = rec[col]
+    return out

@@ -1,0 +1,31 @@
+import pytest
+
+from tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+
+
+@pytest.fixture
+def city(db):
+    """Two districts, one enterprise in each, and a user of every role."""
+    zd = f.district("370303", "张店区")
+    zc = f.district("370302", "淄川区")
+    e1 = f.enterprise(zd, "淄博甲科技有限公司")
+    e2 = f.enterprise(zc, "淄博乙材料有限公司")
+    uni = f.institute(zd, "山东理工大学")
+    users = {
+        "admin": f.user(f.Role.ADMIN, "admin_u", is_superuser=True, is_staff=True),
+        "staff": f.user(f.Role.BUREAU_STAFF, "staff_u"),
+        "leader": f.user(f.Role.LEADER, "leader_u"),
+        "district": f.user(f.Role.DISTRICT_STAFF, "district_u", district=zd),
+        "other_district": f.user(f.Role.DISTRICT_STAFF, "district_zc", district=zc),
+        "enterprise": f.user(f.Role.ENTERPRISE, "ent_u", organisation=e1.organisation),
+        "institute": f.user(f.Role.INSTITUTE, "inst_u", organisation=uni),
+        "expert": f.user(f.Role.EXPERT, "expert_u"),
+    }
+    return {"zd": zd, "zc": zc, "e1": e1, "e2": e2, "uni": uni, "users": users}
