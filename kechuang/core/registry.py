@@ -38,3 +38,15 @@ def add_home_panel(render: Callable, order: int = 100) -> None:
     if all(p.render is not render for p in PANELS):
         PANELS.append(HomePanel(render, order))
         PANELS.sort(key=lambda p: p.order)
+
+
+# Demo-data steps: each app adds the part of the demo city it owns; `kechuang demo` runs them in order.
+# A step is ``fn(ctx: dict, stdout) -> None``; ``ctx`` carries what earlier steps made (e.g. "rng", "seed",
+# "districts", "enterprises", "institutes", "users") so later steps can build on it.
+DEMO_STEPS: list[tuple[int, Callable]] = []
+
+
+def add_demo_step(fn: Callable, order: int = 100) -> None:
+    if all(f is not fn for _, f in DEMO_STEPS):
+        DEMO_STEPS.append((order, fn))
+        DEMO_STEPS.sort(key=lambda item: item[0])
