@@ -6,3 +6,24 @@ class EnterprisesConfig(AppConfig):
     name = "kechuang.enterprises"
     verbose_name = _("企业库")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from kechuang.core.models import Role
+        from kechuang.core.registry import add_home_panel, add_nav
+
+        from . import panels
+
+        add_nav(
+            _("企业库"),
+            "enterprise_list",
+            {Role.ADMIN, Role.BUREAU_STAFF, Role.LEADER, Role.DISTRICT_STAFF},
+            order=10,
+        )
+        add_nav(
+            _("导入年度数据"),
+            "facts_import",
+            {Role.ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_STAFF, Role.ENTERPRISE},
+            order=11,
+        )
+        add_home_panel(panels.registry_overview, order=10)
+        add_home_panel(panels.my_enterprise, order=10)

@@ -105,3 +105,6 @@ class DerivedLabel(models.Model):
             models.UniqueConstraint(fields=["enterprise", "year", "code"], name="label_one_per_year_code")
         ]
         indexes = [models.Index(fields=["code", "year", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}·{self.year}·{self.code}={self.status}"

@@ -1,18 +1,24 @@
 """Use-cases of the enterprise registry: what pages, the API, commands and tasks call."""
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from kechuang.core.industries import SECTIONS, section_name
+from kechuang.core.models import District, Role
 from kechuang.core.permissions import can_read, can_write, scope_q
 from kechuang.engines import labels as label_engine
 
 from .models import DerivedLabel, Enterprise, YearlyFacts
 
+WAN = Decimal(10000)
+REGISTRY_ROLES = {Role.ADMIN, Role.BUREAU_STAFF, Role.LEADER, Role.DISTRICT_STAFF, Role.ENTERPRISE}
 FACT_FIELDS = [
     f.name
     for f in YearlyFacts._meta.concrete_fields
@@ -123,3 +129,234 @@ def labels_by_year(enterprise: Enterprise) -> dict[int, dict[str, DerivedLabel]]
 def require_city_staff(user) -> None:
     if not (user.is_authenticated and user.is_city_staff):
         raise PermissionDenied(_("仅限市局工作人员"))
+
+
+# ---------------------------------------------------------------- pages: list, export, profile, home
+
+LABEL_CHOICES = [
+    ("above_scale", _lazy("规模以上工业企业")),
+    ("rd_active", _lazy("有研发活动")),
+]
+LABEL_NAMES = {
+    "above_scale": _lazy("规上"),
+    "rd_active": _lazy("有研发"),
+    "rd_intensity": _lazy("研发投入强度"),
+}
+
+
+def industry_sections() -> list[tuple[str, str]]:
+    return [(code, f"{code} {name}") for code, (name, _lo, _hi) in SECTIONS.items()]
+
+
+def can_use_registry(user) -> bool:
+    """Institute users and experts have no business with enterprises' confidential facts."""
+    return user.is_authenticated and (user.is_superuser or user.role in REGISTRY_ROLES)
+
+
+def can_import(user) -> bool:
+    """Who may upload yearly facts: the bureau's staff, district staff and enterprises (their own)."""
+    return user.is_authenticated and (
+        user.is_superuser
+        or user.role in (Role.ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_STAFF, Role.ENTERPRISE)
+    )
+
+
+def visible_districts(user) -> QuerySet[District]:
+    if user.is_superuser or user.role in (Role.ADMIN, Role.BUREAU_STAFF, Role.LEADER):
+        return District.objects.all()
+    if user.role == Role.DISTRICT_STAFF:
+        return District.objects.filter(pk=user.district_id)
+    return District.objects.none()
+
+
+def latest_facts(enterprise_ids: list[int], year: int | None = None) -> dict[int, YearlyFacts]:
+    """Each enterprise's facts of ``year``, or of its latest year when ``year`` is None (one query)."""
+    qs = YearlyFacts.objects.filter(enterprise_id__in=enterprise_ids)
+    if year:
+        qs = qs.filter(year=year)
+    out: dict[int, YearlyFacts] = {}
+    for f in qs.order_by("enterprise_id", "year"):
+        out[f.enterprise_id] = f  # later years overwrite earlier ones
+    return out
+
+
+def _labels_for(enterprise_ids: list[int], years: dict[int, int]) -> dict[int, dict[str, DerivedLabel]]:
+    out: dict[int, dict[str, DerivedLabel]] = {}
+    for lab in DerivedLabel.objects.filter(enterprise_id__in=enterprise_ids, year__in=set(years.values())):
+        if years.get(lab.enterprise_id) == lab.year:
+            out.setdefault(lab.enterprise_id, {})[lab.code] = lab
+    return out
+
+
+def list_rows(enterprises, *, year: int | None = None) -> list[dict]:
+    """One dict per enterprise of a page: the enterprise, its facts of the year shown, its labels."""
+    items = list(enterprises)
+    ids = [e.pk for e in items]
+    facts = latest_facts(ids, year)
+    labels = _labels_for(ids, {pk: f.year for pk, f in facts.items()})
+    return [{"enterprise": e, "facts": facts.get(e.pk), "labels": labels.get(e.pk, {})} for e in items]
+
+
+def wan(amount: Decimal | None) -> Decimal | None:
+    """Yuan → 10k yuan (万元), for display only."""
+    return None if amount is None else (amount / WAN).quantize(Decimal("0.01"))
+
+
+def export_rows(qs, *, year: int | None = None, chunk: int = 2000):
+    headers = [
+        _("统一社会信用代码"), _("企业名称"), _("所属区县"), _("行业代码"), _("行业门类"), _("成立日期"),
+        _("数据年度"), _("营业收入（万元）"), _("研发费用（万元）"), _("研发投入强度"), _("从业人员数"),
+        _("规上"), _("有研发活动"),
+    ]  # fmt: skip
+
+    def rows():
+        status_text = {"yes": _("是"), "no": _("否"), "unknown": _("未知")}
+        page = list(qs[:chunk])
+        offset = 0
+        while page:
+            for row in list_rows(page, year=year):
+                e, f, labs = row["enterprise"], row["facts"], row["labels"]
+                intensity = labs.get("rd_intensity")
+                yield [
+                    e.organisation.uscc, e.organisation.name, e.organisation.district.name, e.industry_code,
+                    section_name(e.industry_code), e.registered_on, f.year if f else None,
+                    wan(f.revenue) if f else None, wan(f.rd_expense) if f else None,
+                    float(intensity.value) if intensity and intensity.value is not None else None,
+                    f.employees if f else None,
+                    status_text[labs["above_scale"].status] if "above_scale" in labs else None,
+                    status_text[labs["rd_active"].status] if "rd_active" in labs else None,
+                ]  # fmt: skip
+            offset += chunk
+            page = list(qs[offset : offset + chunk])
+
+    return headers, rows()
+
+
+PROFILE_ROWS = [
+    # (field, kind) — kind decides the display unit
+    ("revenue", "money"), ("total_assets", "money"), ("net_assets", "money"), ("total_costs", "money"),
+    ("net_profit", "money"), ("rd_expense", "money"), ("domestic_rd_expense", "money"),
+    ("high_tech_revenue", "money"), ("employees", "int"), ("st_staff", "int"), ("rd_staff", "int"),
+    ("invention_patents", "int"), ("class1_ip", "int"), ("class2_ip", "int"), ("transfers", "int"),
+    ("innovation_score", "score"), ("in_key_field", "bool"), ("high_tech_cert_valid", "bool"),
+    ("major_incident", "bool"), ("dishonest", "bool"), ("listed", "bool"),
+]  # fmt: skip
+
+
+def _chart_number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def profile_context(user, enterprise: Enterprise) -> dict:
+    years = facts_by_year(enterprise)
+    labels = labels_by_year(enterprise)
+    table = []
+    for name, kind in PROFILE_ROWS:
+        field = YearlyFacts._meta.get_field(name)
+        label = field.verbose_name.replace("（元）", "（万元）") if kind == "money" else field.verbose_name
+        values = [wan(getattr(f, name)) if kind == "money" else getattr(f, name) for f in years]
+        table.append({"label": label, "kind": kind, "values": values})
+    intensity = [labels.get(f.year, {}).get("rd_intensity") for f in years]
+    chart = {
+        "years": [f.year for f in years],
+        "revenue": [_chart_number(wan(f.revenue)) for f in years],
+        "rd_expense": [_chart_number(wan(f.rd_expense)) for f in years],
+        "rd_intensity": [
+            None if lab is None or lab.value is None else round(float(lab.value) * 100, 2)
+            for lab in intensity
+        ],
+        "employees": [f.employees for f in years],
+        "st_staff": [f.st_staff for f in years],
+        "rd_staff": [f.rd_staff for f in years],
+    }
+    label_rows = [
+        {"year": f.year, "labels": [(LABEL_NAMES[c], labels.get(f.year, {}).get(c)) for c in LABEL_NAMES]}
+        for f in reversed(years)
+    ]
+    return {
+        "enterprise": enterprise,
+        "organisation": enterprise.organisation,
+        "industry_name": section_name(enterprise.industry_code),
+        "years": [f.year for f in years],
+        "table": table,
+        "chart": chart,
+        "chart_labels": {
+            "revenue": _("营业收入"),
+            "rd_expense": _("研发费用"),
+            "rd_intensity": _("研发投入强度"),
+            "employees": _("从业人员"),
+            "st_staff": _("科技人员"),
+            "rd_staff": _("研发人员"),
+        },
+        "label_rows": label_rows,
+        "history": facts_history(enterprise),
+        "can_edit": bool(
+            can_write(user, district_id=enterprise.organisation.district_id, organisation_id=enterprise.pk)
+        ),
+    }
+
+
+def facts_history(enterprise: Enterprise, limit: int = 30) -> list[dict]:
+    """The latest changes to the enterprise's yearly facts: who, when, which field from what to what."""
+    out = []
+    records = YearlyFacts.history.filter(enterprise_id=enterprise.pk).select_related("history_user")
+    for record in records.order_by("-history_date", "-history_id")[:limit]:
+        changes = []
+        if record.history_type == "~" and (prev := record.prev_record) is not None:
+            delta = record.diff_against(prev, excluded_fields=["updated_at"])
+            changes = [
+                {"field": YearlyFacts._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
+                for c in delta.changes
+            ]
+        out.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user or _("系统"),
+                "year": record.year,
+                "type": record.get_history_type_display(),
+                "changes": changes,
+            }
+        )
+    return out
+
+
+def overview(user) -> dict:
+    """Figures for a staff home page: per district, enterprises and labels of the latest year."""
+    enterprises = visible_enterprises(user)
+    latest = YearlyFacts.objects.filter(enterprise__in=enterprises).aggregate(y=Max("year"))["y"]
+    by_district = {
+        row["organisation__district"]: row
+        for row in enterprises.values("organisation__district").annotate(n=Count("pk"))
+    }
+    label_counts: dict[tuple[int, str], int] = {}
+    if latest:
+        for row in (
+            DerivedLabel.objects.filter(
+                enterprise__in=enterprises, year=latest, status=DerivedLabel.Status.YES
+            )
+            .values("enterprise__organisation__district", "code")
+            .annotate(n=Count("pk"))
+        ):
+            label_counts[(row["enterprise__organisation__district"], row["code"])] = row["n"]
+    districts = []
+    for d in visible_districts(user):
+        n = by_district.get(d.pk, {}).get("n", 0)
+        districts.append(
+            {
+                "district": d,
+                "enterprises": n,
+                "above_scale": label_counts.get((d.pk, "above_scale"), 0),
+                "rd_active": label_counts.get((d.pk, "rd_active"), 0),
+            }
+        )
+    totals = {k: sum(row[k] for row in districts) for k in ("enterprises", "above_scale", "rd_active")}
+    return {"year": latest, "districts": districts, "totals": totals}
+
+
+def missing_facts(enterprise: Enterprise) -> dict:
+    """The latest year's blank (unknown) facts, by their Chinese names: what the enterprise should fill in."""
+    latest = enterprise.facts.order_by("-year").first()
+    if latest is None:
+        return {"year": None, "fields": []}
+    names = [YearlyFacts._meta.get_field(n).verbose_name for n in FACT_FIELDS if getattr(latest, n) is None]
+    return {"year": latest.year, "fields": names}

@@ -1,13 +1,60 @@
-from django.http import HttpResponse
+"""Registry pages. Thin: scoping and queries live in services.py."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from kechuang.core.spreadsheets import xlsx_response
+
+from . import services
+from .forms import EnterpriseFilterForm
 
 
+def _require_registry_access(user) -> None:
+    if not services.can_use_registry(user):
+        raise PermissionDenied(_("当前角色无权查看企业库"))
+
+
+def _filtered(request):
+    form = EnterpriseFilterForm(request.GET or None, districts=services.visible_districts(request.user))
+    filters = form.cleaned_filters() if form.is_bound and form.is_valid() else {}
+    qs = services.search_enterprises(request.user, **filters).order_by("organisation__name", "pk")
+    return form, filters, qs
+
+
+@login_required
 def enterprise_list(request):
-    return HttpResponse(status=501)
+    _require_registry_access(request.user)
+    form, filters, qs = _filtered(request)
+    page = Paginator(qs, settings.KECHUANG_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = services.list_rows(page.object_list, year=filters.get("year"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "enterprises/list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "can_import": services.can_import(request.user),
+        },
+    )
 
 
+@login_required
 def enterprise_export(request):
-    return HttpResponse(status=501)
+    _require_registry_access(request.user)
+    _form, filters, qs = _filtered(request)
+    headers, rows = services.export_rows(qs, year=filters.get("year"))
+    return xlsx_response(_("企业名录.xlsx"), headers, rows, sheet_title=_("企业名录"))
 
 
-def enterprise_profile(request, pk):
-    return HttpResponse(status=501)
+@login_required
+def enterprise_profile(request, pk: int):
+    enterprise = services.get_enterprise(request.user, pk)
+    return render(request, "enterprises/profile.html", services.profile_context(request.user, enterprise))

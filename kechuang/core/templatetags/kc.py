@@ -1,0 +1,21 @@
+"""Display conventions: money is stored in yuan and shown in 10k yuan; ratios are shown as percentages."""
+
+from decimal import Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def wan(yuan):
+    if yuan is None or yuan == "":
+        return None
+    return (Decimal(yuan) / 10000).quantize(Decimal("0.01"))
+
+
+@register.filter
+def percent(ratio, digits: int = 2):
+    if ratio is None or ratio == "":
+        return "—"
+    return f"{Decimal(ratio) * 100:.{int(digits)}f}%"
