@@ -104,7 +104,8 @@ class DerivedLabel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "year", "code"], name="label_one_per_year_code")
         ]
-        indexes = [models.Index(fields=["code", "year", "status"])]
+        # Serves the list page's EXISTS filter (code, year, status → enterprise) from the index alone.
+        indexes = [models.Index(fields=["code", "year", "status", "enterprise"], name="label_filter_idx")]
 
     def __str__(self) -> str:
         return f"{self.enterprise_id}·{self.year}·{self.code}={self.status}"

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -21,15 +20,14 @@ def _require_registry_access(user) -> None:
 def _filtered(request):
     form = EnterpriseFilterForm(request.GET or None, districts=services.visible_districts(request.user))
     filters = form.cleaned_filters() if form.is_bound and form.is_valid() else {}
-    qs = services.search_enterprises(request.user, **filters).order_by("organisation__name", "pk")
-    return form, filters, qs
+    return form, filters, services.search_enterprises(request.user, **filters)
 
 
 @login_required
 def enterprise_list(request):
     _require_registry_access(request.user)
     form, filters, qs = _filtered(request)
-    page = Paginator(qs, settings.KECHUANG_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = services.page_of_enterprises(qs, request.GET.get("page"), settings.KECHUANG_PAGE_SIZE)
     rows = services.list_rows(page.object_list, year=filters.get("year"))
     query = request.GET.copy()
     query.pop("page", None)
