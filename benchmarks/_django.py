@@ -16,7 +16,9 @@ def setup(default_db: str = "sqlite") -> str:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kechuang.settings")
     if "--pg" in sys.argv and "DATABASE_URL" not in os.environ:
         name = f"kechuang_bench_{os.getpid()}"
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True
+        )
         os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
     import django
 
@@ -36,7 +38,9 @@ def drop_pg() -> None:
 
         connections.close_all()
         name = url.rsplit("/", 1)[1]
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"])
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"]
+        )
 
 
 @contextmanager

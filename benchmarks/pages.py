@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._django import drop_pg, percentile, setup, stage  # noqa: E402
+from benchmarks._django import drop_pg, percentile, setup, stage
 
 
 def load(n: int, seed: int) -> None:
@@ -42,7 +42,9 @@ def load(n: int, seed: int) -> None:
             d = districts[i % len(districts)]
             body = f"91{d.code}MA{i:07d}"
             name = f"淄博{rng.choice(words)}{rng.choice(trades)}{i}有限公司"
-            orgs.append(Organisation(name=name, uscc=body + check_character(body), kind="enterprise", district=d))
+            orgs.append(
+                Organisation(name=name, uscc=body + check_character(body), kind="enterprise", district=d)
+            )
         orgs = Organisation.objects.bulk_create(orgs, batch_size=5000)
         Enterprise.objects.bulk_create(
             [Enterprise(organisation=o, industry_code=rng.choice(industries)) for o in orgs], batch_size=5000
@@ -60,7 +62,10 @@ def load(n: int, seed: int) -> None:
         recompute_labels()
     from django.db import connection
 
-    with stage("VACUUM/ANALYZE (the steady state autovacuum reaches after a bulk load)"), connection.cursor() as c:
+    with (
+        stage("VACUUM/ANALYZE (the steady state autovacuum reaches after a bulk load)"),
+        connection.cursor() as c,
+    ):
         c.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     User.objects.create(username="bench_city", role=Role.BUREAU_STAFF)
     User.objects.create(username="bench_district", role=Role.DISTRICT_STAFF, district=districts[1])
@@ -103,7 +108,9 @@ def measure(requests: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--enterprises", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
