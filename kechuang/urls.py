@@ -8,5 +8,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("enterprises/", include("kechuang.enterprises.urls")),
+    path("policies/", include("kechuang.policies.urls")),
+    path("matching/", include("kechuang.matching.urls")),
+    path("experts/", include("kechuang.experts.urls")),
     path("", include("kechuang.core.urls")),
 ]
