@@ -2,7 +2,10 @@ import hashlib
 import secrets
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
 
 from .models import ApiToken
 
@@ -33,9 +36,22 @@ class BearerToken(HttpBearer):
 
 
 class SessionAuth(APIKeyCookie):
-    """The pages' own session, with CSRF checked on unsafe methods (django-ninja does this)."""
+    """The pages' own session, with CSRF checked on unsafe methods.
+
+    CSRF is checked only once the session has signed someone in: a request without a session
+    (say, one with a revoked bearer token) then gets 401 rather than a misleading CSRF 403, and a
+    cross-site request riding on a signed-in browser is still refused.
+    """
 
     param_name = "sessionid"
 
+    def __init__(self) -> None:
+        super().__init__(csrf=False)  # checked below, after authentication, with a Chinese message
+
     def authenticate(self, request, key):
-        return request.user if request.user.is_authenticated else None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, _("CSRF 校验失败：请刷新页面后重试，或改用令牌认证"))
+        return user
