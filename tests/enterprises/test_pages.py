@@ -115,3 +115,15 @@ def test_english_is_switchable(client, data):
     c.post(reverse("set_language"), {"language": "en", "next": "/"})
     html = c.get(reverse("enterprise_list")).content.decode()
     assert 'lang="en"' in html
+
+
+def test_chinese_by_default_whatever_the_browser_says(client, data):
+    c = _client(client, data["users"]["staff"])
+    html = c.get(reverse("enterprise_list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in html and "企业库" in html
+
+
+def test_forbidden_page_says_why_in_chinese(client, data):
+    c = _client(client, data["users"]["district"])
+    html = c.get(reverse("enterprise_profile", args=[data["e2"].pk])).content.decode()
+    assert "只能查看本区县的记录" in html
