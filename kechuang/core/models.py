@@ -153,6 +153,9 @@ class ApiToken(models.Model):
         verbose_name = _("接口令牌")
         verbose_name_plural = _("接口令牌")
 
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
 
 class Notification(models.Model):
     """An in-app message; e-mail copies go through Django's mail backend."""
@@ -169,11 +172,16 @@ class Notification(models.Model):
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class ImportRun(models.Model):
     """Every upload is kept with its outcome, accepted or refused, so that nothing is lost."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导入中")
         ACCEPTED = "accepted", _("已导入")
         REFUSED = "refused", _("已拒绝")
 
@@ -187,8 +195,16 @@ class ImportRun(models.Model):
     counts = models.JSONField(default=dict)
     errors = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A long import runs in the background; the page polls these to show how far it has got.
+    stage = models.CharField(_("当前步骤"), max_length=64, blank=True)
+    progress_done = models.PositiveIntegerField(_("已处理"), default=0)
+    progress_total = models.PositiveIntegerField(_("总量"), default=0)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("导入记录")
         verbose_name_plural = _("导入记录")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

@@ -1,0 +1,18 @@
+"""Background work of the enterprise registry (huey; tests run tasks in-line)."""
+
+from huey.contrib.djhuey import db_task
+
+from kechuang.core.models import ImportRun
+
+
+@db_task()
+def run_facts_import(run_id: int) -> None:
+    """Carry out a queued yearly-facts import; its progress and outcome land on the ImportRun."""
+    from .importing import run_import
+
+    # Claim the run in one UPDATE so a retried or duplicated task never imports it twice.
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
+        status=ImportRun.Status.RUNNING
+    )
+    if claimed:
+        run_import(ImportRun.objects.get(pk=run_id))
