@@ -21,10 +21,15 @@ def district(code: str = "370303", name: str = "张店区") -> District:
     return District.objects.get_or_create(code=code, defaults={"name": name})[0]
 
 
-def enterprise(dist: District, name: str | None = None, industry: str = "C3976", uscc: str | None = None) -> Enterprise:
+def enterprise(
+    dist: District, name: str | None = None, industry: str = "C3976", uscc: str | None = None
+) -> Enterprise:
     n = next(_seq)
     org = Organisation.objects.create(
-        name=name or f"测试企业{n}", uscc=uscc or make_uscc(n), kind=Organisation.Kind.ENTERPRISE, district=dist
+        name=name or f"测试企业{n}",
+        uscc=uscc or make_uscc(n),
+        kind=Organisation.Kind.ENTERPRISE,
+        district=dist,
     )
     return Enterprise.objects.create(organisation=org, industry_code=industry)
 
