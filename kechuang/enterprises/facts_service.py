@@ -21,6 +21,7 @@ from kechuang.core.permissions import CITY_WRITERS, can_write
 
 from . import services
 from .models import Enterprise, YearlyFacts
+from .signals import facts_imported
 from .template import CONSISTENCY, CONVERTERS, FACT_COLUMNS, LABELS_ZH
 from .template import _Bad as RuleBroken  # the converters' error: carries the broken rule's text
 
@@ -136,7 +137,15 @@ def save_facts(user, enterprise: Enterprise, year, data: Mapping, *, replace: bo
             # Another request created the same year between our read and our insert.
             raise ValidationError({"year": _("该年度数据正被同时修改，请重试")}) from None
         services.recompute_labels([enterprise.pk])
+        _announce(enterprise, user)
     return facts
+
+
+def _announce(enterprise: Enterprise, user) -> None:
+    """Tell other apps (policy matching, …) once the change is committed, as an import does."""
+    transaction.on_commit(
+        lambda: facts_imported.send(sender=YearlyFacts, enterprise_ids=[enterprise.pk], user=user)
+    )
 
 
 # ------------------------------------------------------------------------- enterprise attributes
@@ -259,4 +268,5 @@ def update_enterprise(user, enterprise: Enterprise, data: Mapping) -> Enterprise
             if "industry_code" in values:
                 # 规上 depends on the industry section, so the labels change with it.
                 services.recompute_labels([enterprise.pk])
+            _announce(enterprise, user)  # policies read the registration date and industry too
     return enterprise

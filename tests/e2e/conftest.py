@@ -1,4 +1,4 @@
-"""Browser tests: Playwright drives Debian's Chromium (/usr/bin/chromium) against pytest-django's live server."""
+"""Browser tests: Playwright drives Debian's Chromium against pytest-django's live server."""
 
 import os
 import shutil
