@@ -15,7 +15,9 @@ from kechuang.enterprises.models import Enterprise
 
 
 class Policy(models.Model):
-    code = models.SlugField(_("政策代码"), max_length=64, unique=True)
+    # A code is unique per jurisdiction: a city may hold its own variant of a provincial policy
+    # (e.g. its own gazelle definition) beside the province's.
+    code = models.SlugField(_("政策代码"), max_length=64)
     name = models.CharField(_("政策名称"), max_length=200)
     jurisdiction = models.CharField(_("发文层级（行政区划代码）"), max_length=16, default="CN")
     source = models.TextField(_("政策依据"), blank=True)
@@ -34,7 +36,10 @@ class Policy(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["code"]
+        ordering = ["code", "jurisdiction"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "jurisdiction"], name="policy_code_per_jurisdiction")
+        ]
         verbose_name = _("政策")
         verbose_name_plural = _("政策")
 

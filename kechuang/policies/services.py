@@ -533,9 +533,12 @@ def save_draft(
                 }
             )
     if policy is None:
-        if Policy.objects.filter(code=compiled.code).exists():
+        if Policy.objects.filter(code=compiled.code, jurisdiction=compiled.jurisdiction).exists():
             raise ValidationError(
-                {"yaml_text": _("政策代码“%(code)s”已存在，请在该政策下新建版本") % {"code": compiled.code}}
+                {
+                    "yaml_text": _("发文层级 %(j)s 的政策代码“%(code)s”已存在，请在该政策下新建版本")
+                    % {"code": compiled.code, "j": compiled.jurisdiction}
+                }
             )
         policy = Policy.objects.create(
             code=compiled.code,
@@ -544,11 +547,16 @@ def save_draft(
             source=compiled.source,
             auto_grant=auto_grant,
         )
-    elif compiled.code != policy.code:
+    elif (compiled.code, compiled.jurisdiction) != (policy.code, policy.jurisdiction):
         raise ValidationError(
             {
-                "yaml_text": _("政策代码不能修改：应为“%(code)s”，实为“%(got)s”")
-                % {"code": policy.code, "got": compiled.code}
+                "yaml_text": _("政策代码和发文层级不能修改：应为“%(code)s”（%(j)s），实为“%(got)s”（%(gj)s）")
+                % {
+                    "code": policy.code,
+                    "j": policy.jurisdiction,
+                    "got": compiled.code,
+                    "gj": compiled.jurisdiction,
+                }
             }
         )
     return PolicyVersion.objects.create(
@@ -595,7 +603,7 @@ def load_builtin(user=None, *, auto_grant: Iterable[str] = ("rd_super_deduction"
     for path in sorted(BUILTIN_DIR.glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
         compiled = declarations.compile_text(text)
-        if Policy.objects.filter(code=compiled.code).exists():
+        if Policy.objects.filter(code=compiled.code, jurisdiction=compiled.jurisdiction).exists():
             continue
         policy = Policy.objects.create(
             code=compiled.code,

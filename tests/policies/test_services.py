@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from kechuang.core.models import Notification
 from kechuang.enterprises.signals import facts_imported
 from kechuang.policies import services
-from kechuang.policies.models import PolicyCase, PolicyResult, PolicyRun, PolicyVersion
+from kechuang.policies.models import Policy, PolicyCase, PolicyResult, PolicyRun, PolicyVersion
 from tests import factories as f
 
 from .conftest import POLICY_YAML, publish_text
@@ -251,3 +251,22 @@ def test_editing_facts_through_the_service_reevaluates_the_enterprise(
     with django_capture_on_commit_callbacks(execute=True):
         save_facts(staff, e2, 2025, {"rd_expense": "1500000"})
     assert _current(version.policy)[e2.pk] == "eligible"
+
+
+def test_a_city_variant_stands_beside_the_provincial_policy(pcity):
+    staff = pcity["users"]["staff"]
+    services.load_builtin(staff)
+    provincial = (services.BUILTIN_DIR / "gazelle.yaml").read_text(encoding="utf-8")
+    city_text = provincial.replace("jurisdiction: province", "jurisdiction: '370300'")
+    version = services.save_draft(staff, policy=None, yaml_text=city_text, auto_grant=False)
+    assert sorted(Policy.objects.filter(code="gazelle").values_list("jurisdiction", flat=True)) == [
+        "370300",
+        "province",
+    ]
+    # The same code in the same jurisdiction is still refused, naming the field and the rule.
+    with pytest.raises(ValidationError) as refused:
+        services.save_draft(staff, policy=None, yaml_text=city_text, auto_grant=False)
+    assert "yaml_text" in refused.value.message_dict
+    # And a version cannot move a policy to another jurisdiction.
+    with pytest.raises(ValidationError):
+        services.save_draft(staff, policy=version.policy, yaml_text=provincial, auto_grant=False)
