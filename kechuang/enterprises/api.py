@@ -25,7 +25,6 @@ from ninja.pagination import PageNumberPagination, paginate
 from pydantic import BeforeValidator, ConfigDict, StrictBool, StrictInt, create_model
 from pydantic_core import PydanticCustomError
 
-from kechuang.core.models import Role
 from kechuang.core.permissions import can_write
 
 from . import facts_service, services
@@ -34,15 +33,12 @@ from .template import BOOL_COLUMNS, FACT_COLUMNS, INT_COLUMNS, LABELS_ZH, MONEY_
 
 router = Router(tags=["enterprises"])
 
-# Institute users and experts see no enterprise facts (DESIGN.md: an expert sees only what they are
-# assigned; an institute's users deal with demands and achievements, not the registry).
-REGISTRY_ROLES = {Role.ADMIN, Role.BUREAU_STAFF, Role.LEADER, Role.DISTRICT_STAFF, Role.ENTERPRISE}
 MAX_ID = 2**63 - 1
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
 
 
 def _require_registry(user) -> None:
-    if not (user.is_superuser or user.role in REGISTRY_ROLES):
+    if not services.can_use_registry(user):
         raise PermissionDenied(_("当前角色无权使用企业库"))
 
 

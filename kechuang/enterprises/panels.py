@@ -4,7 +4,7 @@ from django.template.loader import render_to_string
 
 from kechuang.core.models import Role
 
-from . import services
+from . import importing, services
 
 
 def registry_overview(request) -> str:
@@ -15,7 +15,7 @@ def registry_overview(request) -> str:
         return ""
     return render_to_string(
         "enterprises/panel_overview.html",
-        {"overview": services.overview(user), "can_import": services.can_import(user)},
+        {"overview": services.overview(user), "can_import": importing.can_import(user)},
         request=request,
     )
 

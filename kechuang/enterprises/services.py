@@ -20,6 +20,8 @@ from kechuang.engines import labels as label_engine
 from .models import DerivedLabel, Enterprise, YearlyFacts
 
 WAN = Decimal(10000)
+# Institute users and experts see no enterprise facts (DESIGN.md: an expert sees only what they are
+# assigned; an institute's users deal with demands and achievements, not the registry).
 REGISTRY_ROLES = {Role.ADMIN, Role.BUREAU_STAFF, Role.LEADER, Role.DISTRICT_STAFF, Role.ENTERPRISE}
 FACT_FIELDS = [
     f.name
@@ -204,14 +206,6 @@ def industry_sections() -> list[tuple[str, str]]:
 def can_use_registry(user) -> bool:
     """Institute users and experts have no business with enterprises' confidential facts."""
     return user.is_authenticated and (user.is_superuser or user.role in REGISTRY_ROLES)
-
-
-def can_import(user) -> bool:
-    """Who may upload yearly facts: the bureau's staff, district staff and enterprises (their own)."""
-    return user.is_authenticated and (
-        user.is_superuser
-        or user.role in (Role.ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_STAFF, Role.ENTERPRISE)
-    )
 
 
 def visible_districts(user) -> QuerySet[District]:

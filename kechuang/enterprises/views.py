@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.core.spreadsheets import xlsx_response
 
-from . import services
+from . import importing, services
 from .forms import EnterpriseFilterForm
 
 
@@ -39,7 +39,7 @@ def enterprise_list(request):
             "page": page,
             "rows": rows,
             "query": query.urlencode(),
-            "can_import": services.can_import(request.user),
+            "can_import": importing.can_import(request.user),
         },
     )
 
