@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from kechuang.core.industries import section_of_division
 from kechuang.core.uscc import normalise as normalise_uscc
 from kechuang.core.uscc import uscc_error
 
@@ -99,12 +100,6 @@ CONSISTENCY = (
     ("net_assets", "total_assets"),
 )
 
-# GB/T 4754-2017: each section letter owns a range of two-digit divisions.
-SECTION_DIVISIONS = {
-    "A": (1, 5), "B": (6, 12), "C": (13, 43), "D": (44, 46), "E": (47, 50), "F": (51, 52), "G": (53, 60),
-    "H": (61, 62), "I": (63, 65), "J": (66, 69), "K": (70, 70), "L": (71, 72), "M": (73, 75), "N": (76, 79),
-    "O": (80, 82), "P": (83, 83), "Q": (84, 85), "R": (86, 90), "S": (91, 97), "T": (98, 98),
-}  # fmt: skip
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INDUSTRY_RE = re.compile(r"^([A-T])?(\d{2}(?:\d{1,2})?)?$")
 
@@ -200,7 +195,7 @@ def _industry(raw: str) -> str:
     letter, digits = m.group(1), m.group(2)
     if digits:
         division = int(digits[:2])
-        owner = next((s for s, (lo, hi) in SECTION_DIVISIONS.items() if lo <= division <= hi), None)
+        owner = section_of_division(division)
         if owner is None:
             raise _Bad(f"GB/T 4754-2017 中没有大类 {digits[:2]}")
         if letter and letter != owner:
