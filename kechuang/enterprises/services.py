@@ -343,17 +343,27 @@ def profile_context(user, enterprise: Enterprise) -> dict:
 
 
 def facts_history(enterprise: Enterprise, limit: int = 30) -> list[dict]:
-    """The latest changes to the enterprise's yearly facts: who, when, which field from what to what."""
+    """The latest changes to the enterprise's yearly facts: who, when, which field from what to what.
+
+    One query: each record is compared with the previous record of the same facts row in Python
+    (simple-history's ``prev_record`` would cost a query per line)."""
+    records = list(
+        YearlyFacts.history.filter(enterprise_id=enterprise.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    previous: dict[int, object] = {}
     out = []
-    records = YearlyFacts.history.filter(enterprise_id=enterprise.pk).select_related("history_user")
-    for record in records.order_by("-history_date", "-history_id")[:limit]:
+    for record in records:
         changes = []
-        if record.history_type == "~" and (prev := record.prev_record) is not None:
+        prev = previous.get(record.id)
+        if record.history_type == "~" and prev is not None:
             delta = record.diff_against(prev, excluded_fields=["updated_at"])
             changes = [
                 {"field": YearlyFacts._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
                 for c in delta.changes
             ]
+        previous[record.id] = record
         out.append(
             {
                 "when": record.history_date,
@@ -363,7 +373,7 @@ def facts_history(enterprise: Enterprise, limit: int = 30) -> list[dict]:
                 "changes": changes,
             }
         )
-    return out
+    return out[::-1][:limit]
 
 
 def overview(user) -> dict:

@@ -127,3 +127,19 @@ def test_forbidden_page_says_why_in_chinese(client, data):
     c = _client(client, data["users"]["district"])
     html = c.get(reverse("enterprise_profile", args=[data["e2"].pk])).content.decode()
     assert "只能查看本区县的记录" in html
+
+
+def test_profile_history_shows_who_changed_what(client, data):
+    from kechuang.enterprises.facts_service import save_facts
+
+    staff = data["users"]["staff"]
+    save_facts(staff, data["e1"], 2024, {"revenue": "31000000"})
+    save_facts(staff, data["e1"], 2024, {"employees": "120"})
+    history = services.facts_history(data["e1"])
+    assert [h["who"] for h in history[:2]] == [staff, staff]
+    assert [(c["old"], c["new"]) for c in history[0]["changes"]] == [(100, 120)]
+    assert [(c["old"], c["new"]) for c in history[1]["changes"]] == [
+        (Decimal("30000000.00"), Decimal("31000000.00"))
+    ]
+    html = _client(client, staff).get(reverse("enterprise_profile", args=[data["e1"].pk])).content.decode()
+    assert "100 → 120" in html
