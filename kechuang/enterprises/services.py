@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from kechuang.core.industries import SECTIONS, section_name
+from kechuang.core.industries import SECTIONS, section_label
 from kechuang.core.models import District, Role
 from kechuang.core.permissions import can_read, can_write, scope_q
 from kechuang.engines import labels as label_engine
@@ -200,7 +200,7 @@ LABEL_NAMES = {
 
 
 def industry_sections() -> list[tuple[str, str]]:
-    return [(code, f"{code} {name}") for code, (name, _lo, _hi) in SECTIONS.items()]
+    return [(code, f"{code} {section_label(code)}") for code in SECTIONS]
 
 
 def can_use_registry(user) -> bool:
@@ -267,7 +267,7 @@ def export_rows(qs, *, year: int | None = None, chunk: int = 2000):
                 intensity = labs.get("rd_intensity")
                 yield [
                     e.organisation.uscc, e.organisation.name, e.organisation.district.name, e.industry_code,
-                    section_name(e.industry_code), e.registered_on, f.year if f else None,
+                    section_label(e.industry_code), e.registered_on, f.year if f else None,
                     wan(f.revenue) if f else None, wan(f.rd_expense) if f else None,
                     float(intensity.value) if intensity and intensity.value is not None else None,
                     f.employees if f else None,
@@ -322,7 +322,7 @@ def profile_context(user, enterprise: Enterprise) -> dict:
     return {
         "enterprise": enterprise,
         "organisation": enterprise.organisation,
-        "industry_name": section_name(enterprise.industry_code),
+        "industry_name": section_label(enterprise.industry_code),
         "years": [f.year for f in years],
         "table": table,
         "chart": chart,

@@ -143,3 +143,14 @@ def test_profile_history_shows_who_changed_what(client, data):
     ]
     html = _client(client, staff).get(reverse("enterprise_profile", args=[data["e1"].pk])).content.decode()
     assert "100 → 120" in html
+
+
+def test_industry_names_follow_the_language_but_stay_chinese_for_matching(client, data):
+    from kechuang.core.industries import section_name
+
+    c = _client(client, data["users"]["staff"])
+    assert "C 制造业" in c.get(reverse("enterprise_list")).content.decode()
+    c.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = c.get(reverse("enterprise_list")).content.decode()
+    assert "C Manufacturing" in html and "C 制造业" not in html
+    assert section_name("C3985") == "制造业"  # the text engine reads Chinese whatever the page language
