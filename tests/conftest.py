@@ -1,6 +1,8 @@
 import os
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from tests import factories as f
@@ -11,6 +13,15 @@ from tests import factories as f
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the platform's default language: code run outside a request (tasks,
+    services) otherwise inherits whatever language the thread's last request switched to."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -196,7 +196,7 @@ class ImportRun(models.Model):
     errors = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     # A long import runs in the background; the page polls these to show how far it has got.
-    stage = models.CharField(_("当前步骤"), max_length=64, blank=True)
+    stage = models.CharField(_("当前步骤"), max_length=200, blank=True)
     progress_done = models.PositiveIntegerField(_("已处理"), default=0)
     progress_total = models.PositiveIntegerField(_("总量"), default=0)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

@@ -193,7 +193,7 @@ class SelectionRound(models.Model):
     avoid_same_district = models.BooleanField(_("回避同一区县专家"), default=False)
     seed = models.BigIntegerField(_("随机种子"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
-    stage = models.CharField(_("当前步骤"), max_length=64, blank=True)
+    stage = models.CharField(_("当前步骤"), max_length=200, blank=True)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     messages = models.JSONField(_("遴选说明"), default=list, blank=True)

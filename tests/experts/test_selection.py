@@ -257,3 +257,16 @@ def test_other_apps_add_review_items(city, staff):
     with pytest.raises(Exception) as denied:
         services.add_review_items(city["users"]["district"], rnd, [])
     assert denied.type.__name__ == "PermissionDenied"
+
+
+def test_a_round_runs_with_english_switched_on(city, staff):
+    # The progress stage is stored as shown to the user; the English texts are longer than the
+    # Chinese, and PostgreSQL refused them in a 64-character column.
+    from django.utils import translation
+
+    b.experts(city["zd"], 10)
+    rnd = b.round_(4, district=city["zd"], per_item=2, max_load=2)
+    with translation.override("en"):
+        services.start_run(staff, rnd)
+    rnd.refresh_from_db()
+    assert rnd.status != SelectionRound.Status.DRAFT and rnd.assignments.exists()
