@@ -11,5 +11,6 @@ urlpatterns = [
     path("policies/", include("kechuang.policies.urls")),
     path("matching/", include("kechuang.matching.urls")),
     path("experts/", include("kechuang.experts.urls")),
+    path("programs/", include("kechuang.programs.urls")),
     path("", include("kechuang.core.urls")),
 ]

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.call_list, name="programme_calls"),
+    path("calls/new/", views.call_new, name="programme_call_new"),
+    path("calls/<int:pk>/", views.call_detail, name="programme_call_detail"),
+    path("calls/<int:call_pk>/apply/", views.apply, name="programme_apply"),
+    path("calls/<int:pk>/<slug:action>/", views.call_transition, name="programme_call_transition"),
+    path("applications/", views.application_list, name="programme_applications"),
+    path("applications/export.xlsx", views.application_export, name="programme_application_export"),
+    path("applications/<int:pk>/", views.application_detail, name="programme_application_detail"),
+    path("applications/<int:pk>/edit/", views.apply, name="programme_application_edit"),
+    path(
+        "applications/<int:pk>/do/<slug:action>/",
+        views.application_action,
+        name="programme_application_action",
+    ),
+]

@@ -1,0 +1,116 @@
+import io
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from kechuang.core.registry import DEMO_STEPS, NAV
+from kechuang.programs import demo, services
+from kechuang.programs.models import Application, Call
+from tests import factories as f
+from tests.programs.conftest import GOOD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_status_command_counts_each_stage(prog):
+    app = services.save_draft(prog["ent_user"], prog["call"], GOOD)
+    services.submit(prog["ent_user"], app)
+    out = io.StringIO()
+    call_command("programmes", "status", stdout=out)
+    text = out.getvalue()
+    block = text.split("重大成果转化项目")[0]
+    assert "重大技术攻关项目 [major_breakthrough]" in block
+    assert "已发布 1" in block and "已提交 1" in block and "草稿 0" in block.split("申报项目")[1]
+    assert "揭榜挂帅项目 [open_challenge]" in text
+
+
+def test_status_command_without_types(db):
+    out = io.StringIO()
+    call_command("programmes", "status", stdout=out)
+    assert "尚无计划类型" in out.getvalue()
+
+
+def test_registered_in_nav_and_demo():
+    assert any(e.url_name == "programme_calls" for e in NAV)
+    assert (500, demo.load_programmes) in DEMO_STEPS
+
+
+def test_demo_step_fills_every_stage(city):
+    import datetime as dt
+
+    ents = [city["e1"], city["e2"]] + [f.enterprise(city["zd"]) for _ in range(4)]
+    ctx = {
+        "users": {f.Role.BUREAU_STAFF: [city["users"]["staff"]]},
+        "enterprises": ents,
+        "today": dt.date.today(),
+    }
+    demo.load_programmes(ctx, io.StringIO())
+    call = Call.objects.get()
+    assert call.status == "published" and call.title == "2026年度重大技术攻关项目申报通知"
+    statuses = set(Application.objects.values_list("status", flat=True))
+    assert statuses == {"draft", "submitted", "formal_passed", "formal_failed"}
+    returned = Application.objects.get(status="formal_failed")
+    assert returned.decision_reason and returned.findings.exists()
+
+
+def test_public_guide_and_hidden_drafts(client, prog):
+    r = client.get(reverse("programme_calls"))
+    assert r.status_code == 200 and prog["call"].title in r.content.decode()
+    assert client.get(reverse("programme_call_detail", args=[prog["call"].pk])).status_code == 200
+    data = {k: getattr(prog["call"], k) for k in services.CALL_FIELDS}
+    draft = services.save_call(prog["staff"], {**data, "title": "内部草稿通知"})
+    assert client.get(reverse("programme_call_detail", args=[draft.pk])).status_code == 404
+    client.force_login(prog["ent_user"])
+    assert (
+        client.post(reverse("programme_call_transition", args=[prog["call"].pk, "close"])).status_code == 403
+    )
+    prog["call"].refresh_from_db()
+    assert prog["call"].status == "published"  # the refusal changed nothing
+
+
+def test_apply_form_save_then_submit_and_export(client, prog):
+    client.force_login(prog["ent_user"])
+    url = reverse("programme_apply", args=[prog["call"].pk])
+    form = {
+        "title": GOOD["title"], "abstract": GOOD["abstract"], "requested_wan": "300", "months": "24",
+        "f_leader": "张伟", "f_goals": "示范线", "f_staff": "12", "action": "save",
+    }  # fmt: skip
+    r = client.post(url, {**form, "requested_wan": "600"})
+    assert r.status_code == 200 and "申请金额不能超过400万元" in r.content.decode()
+    assert not Application.objects.exists()
+    r = client.post(url, form)
+    app = Application.objects.get()
+    assert r.status_code == 302 and app.requested_yuan == 3_000_000 and app.form_data["staff"] == 12
+    r = client.post(
+        reverse("programme_application_edit", args=[app.pk]), {**form, "f_leader": "", "action": "submit"}
+    )
+    assert "“项目负责人”为必填项" in r.content.decode()
+    r = client.post(reverse("programme_application_edit", args=[app.pk]), {**form, "action": "submit"})
+    app.refresh_from_db()
+    assert app.status == "submitted" and Application.objects.count() == 1
+    r = client.get(reverse("programme_application_export"))
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    rows = list(sheet.values)
+    assert rows[0][0] == "编号" and rows[1][4] == GOOD["title"] and rows[1][7] == "已提交"
+
+
+def test_staff_formal_check_page(client, prog):
+    app = services.submit(prog["ent_user"], services.save_draft(prog["ent_user"], prog["call"], GOOD))
+    client.force_login(prog["staff"])
+    client.post(reverse("programme_application_action", args=[app.pk, "check"]))
+    page = client.get(reverse("programme_application_detail", args=[app.pk])).content.decode()
+    assert "符合“高新技术企业认定”" in page and 'data-testid="pass"' in page
+    client.post(reverse("programme_application_action", args=[app.pk, "return"]), {"reason": ""})
+    app.refresh_from_db()
+    assert app.status == "submitted"
+    client.post(reverse("programme_application_action", args=[app.pk, "pass"]), {"reason": ""})
+    app.refresh_from_db()
+    assert app.status == "formal_passed"
+
+
+def test_transition_log_shows_status_labels(client, prog):
+    client.force_login(prog["staff"])
+    page = client.get(reverse("programme_call_detail", args=[prog["call"].pk])).content.decode()
+    assert "草稿 → 已发布" in page
