@@ -31,11 +31,12 @@ serve: install
 	echo "Kechuang is at http://$(HOST)/  (Ctrl-C stops it)"; \
 	$(DEV) $(BIN)/kechuang runserver $(HOST) --noreload
 
-# Browser tests drive Debian's Chromium; install it when we may (root), else say how.
+# The tests need two Debian packages: chromium (browser tests) and gettext (the translation check).
+# Install them when we may (root), else say how.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
-	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+	@{ command -v chromium && command -v xgettext; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei gettext >/dev/null; \
+	  else echo "The tests need Debian's chromium and gettext: sudo apt-get install chromium gettext" >&2; exit 1; fi; }
 
 test: install browser
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
