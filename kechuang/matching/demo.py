@@ -201,15 +201,29 @@ def load_matching(ctx: dict, stdout) -> None:
                 visibility="private" if i % 5 == 4 else "public", created_by=staff,
             )
         )  # fmt: skip
-    for account_org in sorted(own - used):
+    # Each demo account's firm posts one of these, in turn, so that no two read the same.
+    own_demands = [
+        (_("生产线数字化改造与质量在线检测"),
+         _("公司计划对主要生产线进行数字化改造，需要在线检测关键质量参数，减少人工抽检，"
+           "希望获得机器视觉检测和生产数据采集分析方面的技术支持。"), TechField.ADVANCED_MANUFACTURING),
+        (_("车间能耗监测与余热利用改造"),
+         _("车间蒸汽和电力消耗偏高，希望建立分项能耗监测系统，并对窑炉、干燥设备的余热进行回收利用，"
+           "降低单位产品能耗。"), TechField.NEW_ENERGY),
+        (_("产品检测方法开发与实验室能力提升"),
+         _("公司新产品缺少成熟的检测方法，需要合作开发关键性能指标的检测方法和标准样品，"
+           "并指导企业实验室通过CNAS认可。"), TechField.TECH_SERVICES),
+        (_("工业软件国产化替代与数据平台建设"),
+         _("现有生产管理软件依赖国外产品，希望与高校合作开发适合本行业的生产执行系统，"
+           "打通设备数据采集、质量追溯和排产优化。"), TechField.ELECTRONIC_INFO),
+    ]  # fmt: skip
+    for k, account_org in enumerate(sorted(own - used)):
         if account_org in by_org:
             e = by_org[account_org]
+            title, problem, field = own_demands[k % len(own_demands)]
             demands.append(
                 Demand(
-                    organisation_id=e.pk, title=_("生产线数字化改造与质量在线检测"),
-                    problem=_("公司计划对主要生产线进行数字化改造，需要在线检测关键质量参数，减少人工抽检，"
-                              "希望获得机器视觉检测和生产数据采集分析方面的技术支持。"),
-                    field=TechField.ADVANCED_MANUFACTURING, industry_code=e.industry_code, budget=Decimal("500000"),
+                    organisation_id=e.pk, title=title, problem=problem, field=field,
+                    industry_code=e.industry_code, budget=Decimal("500000"),
                     deadline=ctx["today"] + dt.timedelta(days=180), contact_name=person_name(rng),
                     contact_phone=_phone(rng), visibility="public",
                 )
