@@ -1,11 +1,13 @@
 """统一社会信用代码 (unified social credit code) per GB 32100-2015.
 
-Pure Python (no Django) so engines, parsers and property tests can use it.
+Plain functions (Django only for translating the messages) so parsers and property tests can use it.
 
 Layout (18 characters): registration authority (1) · organisation category (1) ·
 administrative division code (6) · organisation code (9) · check character (1).
 Characters come from the 31-symbol alphabet below (no I, O, Z, S, V).
 """
+
+from django.utils.translation import gettext
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
@@ -19,23 +21,24 @@ def check_character(first17: str) -> str:
 
 
 def uscc_error(code: str) -> str | None:
-    """None when ``code`` is a valid USCC, else a Chinese message naming the rule it breaks."""
+    """None when ``code`` is a valid USCC, else a message (in the user's language) naming the rule."""
     if not isinstance(code, str):
-        return "统一社会信用代码应为文本"
+        return gettext("统一社会信用代码应为文本")
     if len(code) != 18:
-        return f"统一社会信用代码应为18位，实际为{len(code)}位"
+        return gettext("统一社会信用代码应为18位，实际为%(n)s位") % {"n": len(code)}
     bad = sorted({c for c in code if c not in _VALUE})
     if bad:
-        return (
-            "统一社会信用代码含有不允许的字符："
-            + "、".join(bad)
-            + "（应为数字或除I、O、Z、S、V外的大写字母）"
-        )
+        return gettext(
+            "统一社会信用代码含有不允许的字符：%(chars)s（应为数字或除I、O、Z、S、V外的大写字母）"
+        ) % {"chars": "、".join(bad)}
     if not code[2:8].isdigit():
-        return "统一社会信用代码第3至8位应为行政区划代码（6位数字）"
+        return gettext("统一社会信用代码第3至8位应为行政区划代码（6位数字）")
     expected = check_character(code[:17])
     if code[17] != expected:
-        return f"统一社会信用代码校验位错误：第18位应为{expected}，实际为{code[17]}"
+        return gettext("统一社会信用代码校验位错误：第18位应为%(expected)s，实际为%(actual)s") % {
+            "expected": expected,
+            "actual": code[17],
+        }
     return None
 
 
