@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kechuang.core.models import District, ImportRun, Organisation, Role
 from kechuang.core.permissions import Decision
@@ -92,7 +93,18 @@ def error_message(error: RowError) -> str:
     return f"{where}：{error.rule}{value}"
 
 
-REPORT_HEADERS = ("行号", "列名", "列", "填写的值", "问题说明")
+REPORT_HEADERS = (
+    gettext_noop("行号"),
+    gettext_noop("列名"),
+    gettext_noop("列"),
+    gettext_noop("填写的值"),
+    gettext_noop("问题说明"),
+)
+
+
+def report_headers() -> list[str]:
+    """``REPORT_HEADERS`` in the user's language."""
+    return [_(h) for h in REPORT_HEADERS]
 
 
 def report_rows(errors: Iterable[dict]) -> Iterator[list]:
@@ -595,7 +607,7 @@ def template_xlsx_bytes() -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "年度数据"
+    sheet.title = _("年度数据")
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     sheet.append(list(COLUMNS))
     for n, col in enumerate(COLUMNS, start=1):
@@ -609,7 +621,7 @@ def template_xlsx_bytes() -> bytes:
         for row in range(2, 1002):
             sheet[f"{letter}{row}"].number_format = "@"
 
-    notes = workbook.create_sheet("填写说明")
+    notes = workbook.create_sheet(_("填写说明"))
     notes.append([_("列名"), _("中文名称"), _("是否必填"), _("填写规则"), _("示例")])
     for cell in notes[1]:
         cell.font, cell.fill = bold, fill

@@ -144,7 +144,7 @@ def import_report(request, pk: int):
     run = _visible_run(request.user, pk)
     return xlsx_response(
         _("导入问题报告_%(pk)s.xlsx") % {"pk": run.pk},
-        importing.REPORT_HEADERS,
+        importing.report_headers(),
         importing.report_rows(run.errors or []),
         sheet_title=_("问题清单"),
     )

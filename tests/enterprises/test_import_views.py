@@ -132,3 +132,13 @@ def test_import_log_exports_to_xlsx_scoped_to_the_user(client, city):
     assert mine[0][:3] == ("导入时间", "导入人", "文件名") and len(mine) == 2
     assert mine[1][4] == "已导入" and mine[1][6] == 1  # one enterprise created
     assert len(exported(city["users"]["staff"])) == 3  # city staff see every run
+
+
+def test_report_headers_follow_the_language():
+    from django.utils import translation
+
+    from kechuang.enterprises import importing
+
+    assert importing.report_headers()[0] == "行号"
+    with translation.override("en"):
+        assert importing.report_headers()[0] == "Row" and importing.report_headers()[-1] == "Problem"
