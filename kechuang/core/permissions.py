@@ -31,7 +31,9 @@ class Decision:
             raise PermissionDenied(self.reason)
 
 
-def _role(user) -> str | None:
+def role_of(user) -> str | None:
+    """The role that decides what ``user`` may do: None when signed out or inactive; superusers act
+    as administrators."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     return Role.ADMIN if user.is_superuser else user.role
@@ -40,7 +42,7 @@ def _role(user) -> str | None:
 def scope_q(user, *, district_field: str, organisation_field: str) -> Q:
     """The filter of the records ``user`` may read, for a model whose district and organisation
     live at the given lookups (e.g. ``organisation__district_id`` and ``organisation_id``)."""
-    role = _role(user)
+    role = role_of(user)
     if role in CITY_READERS:
         return Q()
     if role == Role.DISTRICT_STAFF and user.district_id:
@@ -51,7 +53,7 @@ def scope_q(user, *, district_field: str, organisation_field: str) -> Q:
 
 
 def can_read(user, *, district_id: int | None, organisation_id: int | None) -> Decision:
-    role = _role(user)
+    role = role_of(user)
     if role is None:
         return Decision(False, _("请先登录"))
     if role in CITY_READERS:
@@ -69,7 +71,7 @@ def can_read(user, *, district_id: int | None, organisation_id: int | None) -> D
 
 def can_write(user, *, district_id: int | None, organisation_id: int | None) -> Decision:
     """Edit rights: leaders read everything but edit nothing; the others edit what they may read."""
-    role = _role(user)
+    role = role_of(user)
     if role == Role.LEADER:
         return Decision(False, _("局领导账号为只读"))
     if role in (Role.EXPERT, Role.INSTITUTE) and organisation_id is None:

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kechuang.core.models import District, Organisation, Role
-from kechuang.core.permissions import CITY_WRITERS, can_write
+from kechuang.core.permissions import CITY_WRITERS, can_write, role_of
 
 from . import services
 from .models import Enterprise, YearlyFacts
@@ -26,12 +26,6 @@ from .template import CONSISTENCY, CONVERTERS, FACT_COLUMNS, LABELS_ZH
 from .template import _Bad as RuleBroken  # the converters' error: carries the broken rule's text
 
 STATIC_FIELDS = ("name", "district", "registered_on", "industry_code")
-
-
-def _role(user) -> str | None:
-    if not (user and user.is_authenticated and user.is_active):
-        return None
-    return Role.ADMIN if user.is_superuser else user.role
 
 
 def _as_text(value) -> str:
@@ -152,7 +146,7 @@ def _announce(enterprise: Enterprise, user) -> None:
 
 
 def _may_register(user) -> bool:
-    role = _role(user)
+    role = role_of(user)
     return role in CITY_WRITERS or (role == Role.DISTRICT_STAFF and user.district_id is not None)
 
 
@@ -197,7 +191,7 @@ def create_enterprise(user, data: Mapping) -> Enterprise:
     if not _may_register(user):
         raise PermissionDenied(_("当前角色无权登记企业"))
     data = dict(data)
-    if _blank(data.get("district")) and _role(user) == Role.DISTRICT_STAFF:
+    if _blank(data.get("district")) and role_of(user) == Role.DISTRICT_STAFF:
         data["district"] = user.district_id
     unknown = sorted(set(data) - {"uscc", *STATIC_FIELDS})
     errors: dict[str, str] = dict.fromkeys(unknown, _("不是企业登记信息的字段"))
@@ -246,7 +240,7 @@ def update_enterprise(user, enterprise: Enterprise, data: Mapping) -> Enterprise
         raise ValidationError(errors)
     org = enterprise.organisation
     district = values.get("district")
-    if district is not None and district.pk != org.district_id and _role(user) not in CITY_WRITERS:
+    if district is not None and district.pk != org.district_id and role_of(user) not in CITY_WRITERS:
         raise PermissionDenied(_("只有市局工作人员可以调整企业所属区县"))
     with transaction.atomic():
         org_changed = False

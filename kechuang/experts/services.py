@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from simple_history.utils import bulk_create_with_history
 
 from kechuang.core.models import Notification, Role
-from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, Decision
+from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, Decision, role_of
 from kechuang.engines import assignment as engine
 
 from . import selection
@@ -57,18 +57,12 @@ CONFLICT_SHORT = {
 }
 
 
-def _role(user) -> str | None:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    return Role.ADMIN if user.is_superuser else user.role
-
-
 # ------------------------------------------------------------------------------------- permissions
 
 
 def can_manage(user) -> Decision:
     """Create, edit, run and lock rounds; approve and import experts."""
-    role = _role(user)
+    role = role_of(user)
     if role in CITY_WRITERS:
         return Decision(True)
     if role == Role.LEADER:
@@ -77,20 +71,20 @@ def can_manage(user) -> Decision:
 
 
 def can_view_rounds(user) -> Decision:
-    if _role(user) in CITY_READERS:
+    if role_of(user) in CITY_READERS:
         return Decision(True)
     return Decision(False, _("仅市局工作人员可以查看遴选批次"))
 
 
 def can_view_experts(user) -> Decision:
-    role = _role(user)
+    role = role_of(user)
     if role in CITY_READERS or (role == Role.DISTRICT_STAFF and user.district_id):
         return Decision(True)
     return Decision(False, _("当前角色无权查看专家库"))
 
 
 def visible_experts(user) -> QuerySet[Expert]:
-    role = _role(user)
+    role = role_of(user)
     qs = Expert.objects.select_related("organisation", "district")
     if role in CITY_READERS:
         return qs
@@ -109,7 +103,7 @@ def get_expert(user, pk: int) -> Expert:
 def can_edit_expert(user, expert: Expert) -> Decision:
     if can_manage(user):
         return Decision(True)
-    if _role(user) == Role.EXPERT and expert.user_id == user.pk:
+    if role_of(user) == Role.EXPERT and expert.user_id == user.pk:
         return Decision(True)
     return Decision(False, _("只能修改本人的专家信息"))
 
@@ -211,7 +205,7 @@ def save_profile(user, expert: Expert, *, fields: list[tuple[str, str]] | None =
 
 def apply_for_entry(user, expert: Expert, *, organisation_name: str, district, fields) -> Expert:
     """An expert's own first entry: linked to their account, pending until staff approve it."""
-    if _role(user) != Role.EXPERT:
+    if role_of(user) != Role.EXPERT:
         raise PermissionDenied(_("只有专家账号可以申请入库"))
     if Expert.objects.filter(user=user).exists():
         raise ValidationError(_("您已有专家信息，请直接修改"))
@@ -630,7 +624,7 @@ def load_summary(rnd: SelectionRound) -> dict:
 
 def my_assignments(user) -> QuerySet[Assignment]:
     """An expert's panel seats on locked rounds (reserves are told only when called up)."""
-    if _role(user) != Role.EXPERT:
+    if role_of(user) != Role.EXPERT:
         return Assignment.objects.none()
     return (
         Assignment.objects.filter(

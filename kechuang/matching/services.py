@@ -27,7 +27,7 @@ from django_fsm import can_proceed
 
 from kechuang.core.industries import section_name
 from kechuang.core.models import District, Organisation, Role
-from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, can_write, scope_q
+from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, can_write, role_of, scope_q
 from kechuang.engines.textmatch import Document
 
 from . import engine
@@ -77,14 +77,8 @@ GENERIC_TERMS = frozenset(
 Status = Match.Status
 
 
-def _role(user) -> str | None:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    return Role.ADMIN if user.is_superuser else user.role
-
-
 def is_staff(user) -> bool:
-    return _role(user) in CITY_READERS | {Role.DISTRICT_STAFF}
+    return role_of(user) in CITY_READERS | {Role.DISTRICT_STAFF}
 
 
 def wan(amount: Decimal | None) -> Decimal | None:
@@ -96,7 +90,7 @@ def wan(amount: Decimal | None) -> Decimal | None:
 
 def _posting_scope(user) -> Q | None:
     """The filter of visible postings, or None for "everything"."""
-    role = _role(user)
+    role = role_of(user)
     if role is None:
         return Q(pk__in=[])
     if role in CITY_READERS:
@@ -134,7 +128,7 @@ def get_achievement(user, pk: int, *, write: bool = False) -> Achievement:
 
 
 def _check_write(user, organisation: Organisation) -> None:
-    if _role(user) == Role.EXPERT:
+    if role_of(user) == Role.EXPERT:
         raise PermissionDenied(_("专家账号不能发布或修改需求和成果"))
     can_write(user, district_id=organisation.district_id, organisation_id=organisation.pk).enforce()
 
@@ -148,15 +142,15 @@ def can_edit(user, posting) -> bool:
 
 
 def can_post_demand(user) -> bool:
-    return _role(user) in CITY_WRITERS | {Role.DISTRICT_STAFF, Role.ENTERPRISE}
+    return role_of(user) in CITY_WRITERS | {Role.DISTRICT_STAFF, Role.ENTERPRISE}
 
 
 def can_post_achievement(user) -> bool:
-    return _role(user) in CITY_WRITERS | {Role.DISTRICT_STAFF, Role.INSTITUTE}
+    return role_of(user) in CITY_WRITERS | {Role.DISTRICT_STAFF, Role.INSTITUTE}
 
 
 def visible_matches(user) -> QuerySet[Match]:
-    role = _role(user)
+    role = role_of(user)
     qs = Match.objects.select_related(
         "demand__organisation", "achievement__organisation", "expert", "enterprise", "district", "event"
     )
@@ -168,14 +162,14 @@ def visible_matches(user) -> QuerySet[Match]:
 
 
 def can_see_matches(user, posting) -> bool:
-    role = _role(user)
+    role = role_of(user)
     if role in CITY_READERS:
         return True
     return role == Role.DISTRICT_STAFF and posting.organisation.district_id == user.district_id
 
 
 def can_broker(user, match: Match) -> bool:
-    role = _role(user)
+    role = role_of(user)
     if role in CITY_WRITERS:
         return True
     return role == Role.DISTRICT_STAFF and match.district_id == user.district_id
@@ -254,7 +248,7 @@ ACHIEVEMENT_FIELDS = (
 
 def demand_owner(user, enterprise: Organisation | None) -> Organisation:
     """Whose demand this is: an enterprise user's own firm; staff name the enterprise they post for."""
-    role = _role(user)
+    role = role_of(user)
     if role == Role.ENTERPRISE:
         if not user.organisation_id or user.organisation.kind != Organisation.Kind.ENTERPRISE:
             raise PermissionDenied(_("您的账号未关联企业，不能发布技术需求"))
@@ -268,7 +262,7 @@ def demand_owner(user, enterprise: Organisation | None) -> Organisation:
 
 
 def achievement_owner(user, institute: Organisation | None) -> Organisation:
-    role = _role(user)
+    role = role_of(user)
     if role == Role.INSTITUTE:
         if not user.organisation_id:
             raise PermissionDenied(_("您的账号未关联高校院所，不能发布科技成果"))
@@ -349,7 +343,7 @@ def update_achievement(user, achievement: Achievement, data: dict) -> Achievemen
 def institutes_for(user) -> QuerySet[Organisation]:
     """The institutes ``user`` may post an achievement for."""
     qs = Organisation.objects.filter(kind=Organisation.Kind.INSTITUTE).order_by("name")
-    role = _role(user)
+    role = role_of(user)
     if role in CITY_WRITERS:
         return qs
     if role == Role.DISTRICT_STAFF:
@@ -860,17 +854,17 @@ def outcome_counts(user) -> dict[str, int]:
 
 
 def can_manage_events(user) -> bool:
-    return _role(user) in CITY_WRITERS | {Role.DISTRICT_STAFF}
+    return role_of(user) in CITY_WRITERS | {Role.DISTRICT_STAFF}
 
 
 def visible_events(user) -> QuerySet[Event]:
-    if _role(user) is None:
+    if role_of(user) is None:
         return Event.objects.none()
     return Event.objects.select_related("district")
 
 
 def can_edit_event(user, event: Event) -> bool:
-    role = _role(user)
+    role = role_of(user)
     if role in CITY_WRITERS:
         return True
     return (
@@ -884,7 +878,7 @@ def can_edit_event(user, event: Event) -> bool:
 def save_event(user, event: Event) -> Event:
     if not (can_manage_events(user) and (event.pk is None or can_edit_event(user, event))):
         raise PermissionDenied(_("只有市局和区县科技局工作人员可以登记对接活动"))
-    if _role(user) == Role.DISTRICT_STAFF:
+    if role_of(user) == Role.DISTRICT_STAFF:
         event.district_id = user.district_id  # a district bureau records its own events
     if event.pk is None:
         event.created_by = user

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core.models import District, Notification, Role, User
-from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, Decision, can_read
+from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, Decision, can_read, role_of
 from kechuang.engines import rules as engine
 from kechuang.enterprises.models import Enterprise, YearlyFacts
 
@@ -41,15 +41,9 @@ SQLITE_IN = 900  # stay under SQLite's bound-parameter limit
 # ------------------------------------------------------------------------------------ permissions
 
 
-def _role(user) -> str | None:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    return Role.ADMIN if user.is_superuser else user.role
-
-
 def can_manage(user) -> Decision:
     """Write, edit and publish policies: the city bureau's staff (leaders read only)."""
-    role = _role(user)
+    role = role_of(user)
     if role in CITY_WRITERS:
         return Decision(True)
     if role == Role.LEADER:
@@ -59,20 +53,20 @@ def can_manage(user) -> Decision:
 
 def can_view_library(user) -> Decision:
     """The policy library and coverage: city staff and leaders (all), district staff (their district)."""
-    role = _role(user)
+    role = role_of(user)
     if role in CITY_READERS or role == Role.DISTRICT_STAFF:
         return Decision(True)
     return Decision(False, _("当前角色无权查看政策库"))
 
 
 def _district_scope(user, field: str) -> Q:
-    if _role(user) == Role.DISTRICT_STAFF:
+    if role_of(user) == Role.DISTRICT_STAFF:
         return Q(**{field: user.district_id})
     return Q()
 
 
 def visible_districts(user) -> QuerySet[District]:
-    if _role(user) == Role.DISTRICT_STAFF:
+    if role_of(user) == Role.DISTRICT_STAFF:
         return District.objects.filter(pk=user.district_id)
     return District.objects.all()
 
@@ -95,7 +89,7 @@ def package_enterprise(user, pk: int) -> Enterprise:
         from django.http import Http404
 
         raise Http404(_("未找到该企业"))
-    role = _role(user)
+    role = role_of(user)
     if role in (Role.INSTITUTE, Role.EXPERT):
         raise PermissionDenied(_("当前角色无权查看企业政策包"))
     can_read(user, district_id=enterprise.organisation.district_id, organisation_id=enterprise.pk).enforce()
@@ -240,7 +234,7 @@ def preview(version: PolicyVersion, user, *, on: dt.date | None = None, sample: 
     totals = {"eligible": 0, "ineligible": 0, "unknown": 0}
     by_district: dict[int, dict[str, int]] = {pk: dict.fromkeys(totals, 0) for pk in districts}
     eligible, near = [], []
-    ids = None if _role(user) != Role.DISTRICT_STAFF else list(district_of)
+    ids = None if role_of(user) != Role.DISTRICT_STAFF else list(district_of)
     for pk, year, rows in evaluate_many([version], ids, on):
         if pk not in district_of:
             continue
@@ -635,7 +629,7 @@ def load_builtin(user=None, *, auto_grant: Iterable[str] = ("rd_super_deduction"
 
 def mark_applied(user, enterprise: Enterprise, policy: Policy) -> PolicyCase:
     """The enterprise says it has applied (申报) for an eligible policy."""
-    if not (_role(user) == Role.ENTERPRISE and user.organisation_id == enterprise.pk) and not can_manage(
+    if not (role_of(user) == Role.ENTERPRISE and user.organisation_id == enterprise.pk) and not can_manage(
         user
     ):
         raise PermissionDenied(_("只能由本企业或市局工作人员登记申报"))
@@ -651,7 +645,7 @@ def mark_applied(user, enterprise: Enterprise, policy: Policy) -> PolicyCase:
 
 def mark_granted(user, enterprise: Enterprise, policy: Policy) -> PolicyCase:
     """Staff confirm that the support was granted (兑现)."""
-    role = _role(user)
+    role = role_of(user)
     if role == Role.DISTRICT_STAFF and enterprise.organisation.district_id == user.district_id:
         pass
     else:

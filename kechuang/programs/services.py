@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from kechuang.core.models import Organisation, Role
-from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, Decision, scope_q
+from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, Decision, role_of, scope_q
 from kechuang.engines import textmatch
 from kechuang.enterprises.models import YearlyFacts
 
@@ -61,21 +61,15 @@ DEFAULT_SCHEMA = {
 }
 
 
-def _role(user) -> str | None:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    return Role.ADMIN if user.is_superuser else user.role
-
-
 def can_manage(user) -> Decision:
     """Calls and formal decisions are the city bureau's (市局) business."""
-    if _role(user) in CITY_WRITERS:
+    if role_of(user) in CITY_WRITERS:
         return Decision(True)
     return Decision(False, _("只有市局工作人员可以管理申报通知和形式审查"))
 
 
 def can_apply(user) -> Decision:
-    if _role(user) == Role.ENTERPRISE and user.organisation_id:
+    if role_of(user) == Role.ENTERPRISE and user.organisation_id:
         return Decision(True)
     return Decision(False, _("只有企业用户可以为本单位申报项目"))
 
@@ -181,7 +175,7 @@ def validate_form_data(schema: dict, data) -> dict:
 def visible_calls(user) -> QuerySet[Call]:
     """Published and closed calls are public guides; drafts are the bureau's."""
     qs = Call.objects.select_related("programme_type")
-    if _role(user) in CITY_READERS:
+    if role_of(user) in CITY_READERS:
         return qs
     return qs.exclude(status=Call.Status.DRAFT)
 
