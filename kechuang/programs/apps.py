@@ -11,14 +11,16 @@ class ProgramsConfig(AppConfig):
         from kechuang.core.models import Role
         from kechuang.core.registry import add_demo_step, add_nav
 
-        from . import demo
+        from . import demo, demo_awards, demo_challenges, demo_review
 
         everyone = {r.value for r in Role}
+        city = {Role.ADMIN, Role.BUREAU_STAFF, Role.LEADER}
+        applicants = {Role.ENTERPRISE, Role.INSTITUTE}
         add_nav(_("科技计划"), "programme_calls", everyone, order=50)
-        add_nav(
-            _("项目申报"),
-            "programme_applications",
-            {Role.ADMIN, Role.BUREAU_STAFF, Role.LEADER, Role.DISTRICT_STAFF, Role.ENTERPRISE},
-            order=51,
-        )
+        add_nav(_("项目申报"), "programme_applications", city | applicants | {Role.DISTRICT_STAFF}, order=51)
+        add_nav(_("我的评审"), "programme_my_reviews", {Role.EXPERT}, order=52)
+        add_nav(_("揭榜挂帅"), "challenge_board", everyone, order=54)
         add_demo_step(demo.load_programmes, order=500)
+        add_demo_step(demo_review.load_review, order=510)
+        add_demo_step(demo_awards.load_awards, order=520)
+        add_demo_step(demo_challenges.load_challenges, order=530)

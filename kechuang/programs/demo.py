@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from kechuang.core.models import Role
 
-from . import services
-from .models import Application, Call, ProgrammeType, Transition
+from . import services, workflow
+from .models import Application, Call, ProgrammeType
 
 GUIDE = (
     "围绕全市新材料、高端装备、生物医药、新能源等主导产业，支持企业牵头开展关键核心技术攻关。"
@@ -99,7 +99,7 @@ def load_programmes(ctx: dict, stdout) -> None:
         app.submit()
         app.submitted_at = timezone.now()
         app.save()
-        Transition.objects.create(application=app, action="submit", from_status="draft", to_status=app.status)
+        workflow.log(app, "submit", "draft", None)
         if stage == "submitted":
             continue
         findings = services.formal_check(staff, app)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_awards, views_challenges, views_ideas, views_review
 
 urlpatterns = [
     path("", views.call_list, name="programme_calls"),
@@ -18,3 +18,7 @@ urlpatterns = [
         name="programme_application_action",
     ),
 ]
+
+# Each stage of the cycle keeps its pages in its own views module.
+for _module in (views_ideas, views_review, views_awards, views_challenges):
+    urlpatterns += _module.urlpatterns

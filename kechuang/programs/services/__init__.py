@@ -13,14 +13,14 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
 
 from kechuang.core.models import Organisation, Role
 from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, Decision, role_of, scope_q
 from kechuang.engines import textmatch
 from kechuang.enterprises.models import YearlyFacts
 
-from .models import Application, Call, FormalFinding, ProgrammeType, Transition
+from .. import workflow
+from ..models import Application, Call, FormalFinding, ProgrammeType
 
 WAN = Decimal(10000)
 # Two applications whose title+abstract share at least this Dice share of character bigrams are
@@ -231,21 +231,8 @@ def save_call(user, data: dict, call: Call | None = None) -> Call:
     return record
 
 
-def _log(obj, action: str, from_status: str, user, reason: str = "") -> None:
-    target = {"call": obj} if isinstance(obj, Call) else {"application": obj}
-    Transition.objects.create(
-        **target, action=action, from_status=from_status, to_status=obj.status, actor=user, reason=reason
-    )
-
-
-def _illegal(obj, method: str, label) -> None:
-    if not can_proceed(getattr(obj, method)):
-        raise ValidationError(
-            {
-                "status": _("当前状态为“%(from)s”，不能%(action)s")
-                % {"from": obj.get_status_display(), "action": label}
-            }
-        )
+_log = workflow.log
+_illegal = workflow.guard
 
 
 @transaction.atomic

@@ -1,0 +1,1 @@
+"""Use-cases of the programmes app's challenges stage."""
