@@ -114,11 +114,13 @@ def _add_routers() -> None:
     from kechuang.experts.api import router as experts_router
     from kechuang.matching.api import router as matching_router
     from kechuang.policies.api import router as policies_router
+    from kechuang.programs.api import router as programmes_router
 
     api.add_router("/enterprises", enterprises_router)
     api.add_router("/policies", policies_router)
     api.add_router("/matching", matching_router)
     api.add_router("/experts", experts_router)
+    api.add_router("/programmes", programmes_router)
 
 
 _add_routers()

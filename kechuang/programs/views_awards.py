@@ -9,6 +9,7 @@ def placeholder(request, *args, **kwargs):
 
 
 urlpatterns = [
+    path("applications/<int:pk>/pack.pdf", placeholder, name="programme_application_pdf"),
     path("awards/", placeholder, name="programme_awards"),
     path("notices/", placeholder, name="programme_notices"),
 ]

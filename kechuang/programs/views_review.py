@@ -9,6 +9,7 @@ def placeholder(request, *args, **kwargs):
 
 
 urlpatterns = [
+    path("applications/<int:pk>/feedback/", placeholder, name="programme_application_feedback"),
     path("reviews/", placeholder, name="programme_review_rounds"),
     path("reviews/mine/", placeholder, name="programme_my_reviews"),
 ]

@@ -1,0 +1,5 @@
+"""Programme and challenge API (django-ninja router mounted at /api/programmes)."""
+
+from ninja import Router
+
+router = Router(tags=["programmes"])
