@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from simple_history.utils import bulk_create_with_history
 
 from kechuang.core.models import Notification, Role
+from kechuang.core.notify import notify
 from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, Decision, role_of
 from kechuang.engines import assignment as engine
 
@@ -568,8 +569,8 @@ def replace(user, seat: Assignment, *, reason: str) -> Assignment:
         taken.save()
         taken.refresh_from_db()
         if taken.expert.user_id:
-            Notification.objects.create(
-                user_id=taken.expert.user_id,
+            notify(
+                [taken.expert.user],
                 title=_("评审任务：{round}").format(round=rnd.name)[:200],
                 body=_("您已递补为项目“{item}”的评审专家。打开项目前请先声明是否存在利益冲突。").format(
                     item=seat.item.title
@@ -658,8 +659,8 @@ def declare(user, assignment: Assignment, *, conflict: bool, note: str = "") -> 
     assignment._change_reason = _("专家回避声明")
     assignment.save()
     if conflict and assignment.round.locked_by_id:
-        Notification.objects.create(
-            user_id=assignment.round.locked_by_id,
+        notify(
+            [assignment.round.locked_by],
             title=_("专家声明回避：{item}").format(item=assignment.item.title)[:200],
             body=_("{expert}声明需回避，理由：{note}。请从候补专家中递补。").format(
                 expert=assignment.expert.name, note=assignment.declaration_note

@@ -14,16 +14,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import polars as pl
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.core.models import District, Notification, Role, User
+from kechuang.core.models import District, Role, User
+from kechuang.core.notify import notify as notify_users
 from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, Decision, can_read, role_of
 from kechuang.engines import rules as engine
 from kechuang.enterprises.models import Enterprise, YearlyFacts
@@ -385,17 +384,7 @@ def notify(version: PolicyVersion, enterprise_ids: list[int]) -> int:
         body = _(
             "经系统按贵企业的年度数据核验，贵企业符合“%(policy)s”的条件，请在政策包中查看详情并及时申报。"
         ) % {"policy": policy.name}
-    url = reverse("policy_my_package")
-    Notification.objects.bulk_create([Notification(user=u, title=title, body=body, url=url) for u in users])
-    messages = [
-        EmailMessage(title, f"{body}\n\n{url}", settings.DEFAULT_FROM_EMAIL, [u.email])
-        for u in users
-        if u.email
-    ]
-    if messages:
-        with get_connection(fail_silently=True) as connection:
-            connection.send_messages(messages)
-    return len(users)
+    return notify_users(users, title, body, reverse("policy_my_package"))
 
 
 # ------------------------------------------------------------------------------------ runs
