@@ -9,44 +9,15 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+from kechuang.core.pdf import styles as _styles
+from kechuang.core.pdf import table as _table
 
 from . import services
 from .models import SelectionRound
-
-FONT = "STSong-Light"
-
-
-def _styles():
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    base = ParagraphStyle("base", fontName=FONT, fontSize=9, leading=13, wordWrap="CJK")
-    return {
-        "title": ParagraphStyle("title", parent=base, fontSize=16, leading=22, alignment=1, spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=base, fontSize=11, leading=16, spaceBefore=8, spaceAfter=4),
-        "body": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=11),
-    }
-
-
-def _table(rows, widths, header=True):
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
-    style = [
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]
-    if header:
-        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")))
-    table.setStyle(TableStyle(style))
-    return table
 
 
 def draw_record_pdf(rnd: SelectionRound) -> bytes:

@@ -67,9 +67,9 @@ class _Bm25Scorer:
     (jieba with the technical dictionary and stop words); bm25s does the scoring."""
 
     def __init__(self) -> None:
-        from kechuang.engines.textmatch import Tokenizer
+        from kechuang.engines.textmatch import shared_tokenizer
 
-        self.tokenizer = Tokenizer()
+        self.tokenizer = shared_tokenizer()
 
     def __call__(self, item_texts: Sequence[str], profiles: Sequence[str]) -> np.ndarray:
         import bm25s

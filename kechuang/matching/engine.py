@@ -27,8 +27,8 @@ from kechuang.engines.textmatch import (
     Hit,
     SearchConfig,
     TextIndex,
-    Tokenizer,
     Use3Encoder,
+    shared_tokenizer,
 )
 
 
@@ -37,12 +37,6 @@ def encoder_name() -> str:
     return getattr(settings, "KECHUANG_MATCH_ENCODER", None) or os.environ.get(
         "KECHUANG_MATCH_ENCODER", default
     )
-
-
-@functools.cache
-def _tokenizer() -> Tokenizer:
-    # Loading jieba's dictionary takes seconds: once per process.
-    return Tokenizer()
 
 
 @functools.cache
@@ -62,7 +56,7 @@ class SyncedIndex:
     def __init__(self, dense: bool = True) -> None:
         name = encoder_name() if dense else "none"
         self.encoder_name = name
-        self.index = TextIndex(tokenizer=_tokenizer(), encoder=_encoder(name), config=SearchConfig())
+        self.index = TextIndex(tokenizer=shared_tokenizer(), encoder=_encoder(name), config=SearchConfig())
         self.stamps: dict[str, str] = {}
         self.lock = threading.Lock()
 

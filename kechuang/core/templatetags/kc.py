@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import template
 
+from kechuang.core import money
+
 register = template.Library()
 
 
@@ -12,6 +14,12 @@ def wan(yuan):
     if yuan is None or yuan == "":
         return None
     return (Decimal(yuan) / 10000).quantize(Decimal("0.01"))
+
+
+@register.filter
+def wan_plain(yuan):
+    """万元 exactly, without trailing zeros (programme amounts: 375 or 37.5, never 37.50)."""
+    return money.wan(yuan)
 
 
 @register.filter

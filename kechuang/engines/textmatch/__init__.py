@@ -13,7 +13,7 @@ Typical use::
 from .encoders import CachedEncoder, Encoder, HashingEncoder, SentenceTransformerEncoder, Use3Encoder
 from .evaluate import RecordError, mean_metrics, ndcg_at_k, read_jsonl, read_qrels, recall_at_k
 from .index import Document, Explanation, FusionWeights, Hit, SearchConfig, TextIndex, highlight
-from .tokenize import DEFAULT_USERDICT, Tokenizer, char_bigrams, normalize
+from .tokenize import DEFAULT_USERDICT, Tokenizer, char_bigrams, normalize, shared_tokenizer
 
 __all__ = [
     "DEFAULT_USERDICT",
@@ -38,4 +38,5 @@ __all__ = [
     "read_jsonl",
     "read_qrels",
     "recall_at_k",
+    "shared_tokenizer",
 ]

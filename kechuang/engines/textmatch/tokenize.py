@@ -7,6 +7,7 @@ default, so two tokenizers with different user dictionaries can live in one proc
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -134,3 +135,10 @@ class Tokenizer:
             else:
                 merged.append((s, e))
         return merged
+
+
+@functools.cache
+def shared_tokenizer() -> Tokenizer:
+    """The default tokenizer, built once per process: loading jieba's dictionary and the technical
+    user dictionary takes over a second, and a tokenizer keeps no state between texts."""
+    return Tokenizer()
