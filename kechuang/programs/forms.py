@@ -5,10 +5,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ProgrammeType
-from .services import WAN
+from .models import Call, ProgrammeType, Solicitation
+from .services import WAN, co_applicant_choices
 
 WIDGET = {"class": "form-control"}
+CHECK = {"class": "form-check-input"}
 
 
 class CallForm(forms.Form):
@@ -35,19 +36,73 @@ class CallForm(forms.Form):
     closes_on = forms.DateField(
         label=_("申报截止日期"), widget=forms.DateInput(attrs={**WIDGET, "type": "date"})
     )
+    total_budget_wan = forms.DecimalField(
+        label=_("本批资金总额（万元）"), required=False, min_value=0, decimal_places=2,
+        widget=forms.NumberInput(attrs=WIDGET),
+    )  # fmt: skip
+    max_awards = forms.IntegerField(
+        label=_("立项数上限"), required=False, min_value=1, widget=forms.NumberInput(attrs=WIDGET)
+    )
+    notice_days = forms.IntegerField(
+        label=_("公示天数"), min_value=1, max_value=30, initial=5, widget=forms.NumberInput(attrs=WIDGET)
+    )
+    needs_endorsement = forms.BooleanField(
+        label=_("须经区县推荐"), required=False, initial=True, widget=forms.CheckboxInput(attrs=CHECK)
+    )
+    blind_review = forms.BooleanField(
+        label=_("匿名评审（专家看不到申报单位和人员）"),
+        required=False,
+        widget=forms.CheckboxInput(attrs=CHECK),
+    )
+    reveal_reviewers = forms.BooleanField(
+        label=_("向申报单位公开评审专家姓名"), required=False, widget=forms.CheckboxInput(attrs=CHECK)
+    )
+    normalise_scores = forms.BooleanField(
+        label=_("校正专家打分宽严"), required=False, widget=forms.CheckboxInput(attrs=CHECK)
+    )
+    rubric = forms.JSONField(
+        label=_("评审指标（JSON：每项 code、name、weight、max，权重合计100）"),
+        widget=forms.Textarea(attrs={**WIDGET, "rows": 6, "class": "form-control font-monospace"}),
+    )
+    attachment_kinds = forms.JSONField(
+        label=_("附件类型（JSON：每项 code、name、required）"),
+        required=False,
+        widget=forms.Textarea(attrs={**WIDGET, "rows": 5, "class": "form-control font-monospace"}),
+    )
     form_schema = forms.JSONField(
         label=_("申报书表单（JSON Schema）"),
         widget=forms.Textarea(attrs={**WIDGET, "rows": 8, "class": "form-control font-monospace"}),
     )
 
+    WIDE = ("title", "guide", "topics", "rubric", "attachment_kinds", "form_schema")
+
     def service_data(self) -> dict:
         d = self.cleaned_data
+        total = d.get("total_budget_wan")
         return {
             "programme_type": d["programme_type"], "year": d["year"], "title": d["title"], "guide": d["guide"],
             "topics": [t.strip() for t in d["topics"].splitlines() if t.strip()],
             "eligibility": [c.strip() for c in d["eligibility"].replace("，", ",").split(",") if c.strip()],
             "budget_cap_yuan": d["budget_cap_wan"] * WAN, "opens_on": d["opens_on"], "closes_on": d["closes_on"],
-            "form_schema": d["form_schema"],
+            "form_schema": d["form_schema"], "total_budget_yuan": total * WAN if total is not None else None,
+            "max_awards": d.get("max_awards"), "notice_days": d["notice_days"],
+            "needs_endorsement": d["needs_endorsement"], "blind_review": d["blind_review"],
+            "reveal_reviewers": d["reveal_reviewers"], "normalise_scores": d["normalise_scores"],
+            "rubric": d["rubric"], "attachment_kinds": d["attachment_kinds"] or [],
+        }  # fmt: skip
+
+    @staticmethod
+    def initial_for(call: Call) -> dict:
+        return {
+            "programme_type": call.programme_type_id, "year": call.year, "title": call.title, "guide": call.guide,
+            "topics": "\n".join(call.topics), "eligibility": ",".join(call.eligibility),
+            "budget_cap_wan": call.budget_cap_yuan / WAN, "opens_on": call.opens_on, "closes_on": call.closes_on,
+            "form_schema": call.form_schema,
+            "total_budget_wan": call.total_budget_yuan / WAN if call.total_budget_yuan is not None else None,
+            "max_awards": call.max_awards, "notice_days": call.notice_days,
+            "needs_endorsement": call.needs_endorsement, "blind_review": call.blind_review,
+            "reveal_reviewers": call.reveal_reviewers, "normalise_scores": call.normalise_scores,
+            "rubric": call.rubric, "attachment_kinds": call.attachment_kinds,
         }  # fmt: skip
 
 
@@ -63,10 +118,22 @@ class ApplicationForm(forms.Form):
         label=_("申请支持金额（万元）"), min_value=0, decimal_places=2, widget=forms.NumberInput(attrs=WIDGET)
     )
     months = forms.IntegerField(label=_("实施期（月）"), min_value=1, widget=forms.NumberInput(attrs=WIDGET))
+    co_applicants = forms.ModelMultipleChoiceField(
+        co_applicant_choices(),
+        label=_("合作单位（企业或高校院所，可多选）"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 6}),
+    )
 
-    def __init__(self, *args, schema: dict, **kwargs):
+    def __init__(self, *args, schema: dict, co_query: str = "", selected=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.schema = schema
+        if co_query:
+            # Narrow the list by name, keeping the organisations already chosen.
+            qs = co_applicant_choices()
+            self.fields["co_applicants"].queryset = qs.filter(name__icontains=co_query) | qs.filter(
+                pk__in=[o.pk for o in selected]
+            )
         for name, prop in schema.get("properties", {}).items():
             label = prop.get("title", name)
             if prop["type"] == "string":
@@ -98,11 +165,14 @@ class ApplicationForm(forms.Form):
             "months": d["months"], "form_data": data,
         }  # fmt: skip
 
+    def co_applicants_chosen(self) -> list:
+        return list(self.cleaned_data.get("co_applicants") or [])
+
     @staticmethod
     def initial_for(app) -> dict:
         initial = {
             "title": app.title, "abstract": app.abstract, "requested_wan": app.requested_yuan / WAN,
-            "months": app.months,
+            "months": app.months, "co_applicants": list(app.co_applicants.all()),
         }  # fmt: skip
         initial.update({f"f_{k}": v for k, v in (app.form_data or {}).items()})
         return initial
@@ -111,4 +181,87 @@ class ApplicationForm(forms.Form):
 class DecisionForm(forms.Form):
     reason = forms.CharField(
         label=_("审查意见"), required=False, widget=forms.Textarea(attrs={**WIDGET, "rows": 2})
+    )
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("附件类型"), widget=forms.Select(attrs={"class": "form-select"}))
+    file = forms.FileField(label=_("文件"), widget=forms.ClearableFileInput(attrs=WIDGET))
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            (k["code"], k["name"] + (" *" if k.get("required") else "")) for k in kinds
+        ]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("意见"), required=False, widget=forms.Textarea(attrs={**WIDGET, "rows": 2})
+    )
+
+
+class SolicitationForm(forms.Form):
+    programme_type = forms.ModelChoiceField(
+        ProgrammeType.objects.all(), label=_("计划类型"), widget=forms.Select(attrs={"class": "form-select"})
+    )
+    year = forms.IntegerField(
+        label=_("年度"), min_value=2000, max_value=2100, widget=forms.NumberInput(attrs=WIDGET)
+    )
+    title = forms.CharField(label=_("征集标题"), max_length=200, widget=forms.TextInput(attrs=WIDGET))
+    description = forms.CharField(label=_("征集说明"), widget=forms.Textarea(attrs={**WIDGET, "rows": 4}))
+    opens_on = forms.DateField(
+        label=_("征集开始日期"), widget=forms.DateInput(attrs={**WIDGET, "type": "date"})
+    )
+    closes_on = forms.DateField(
+        label=_("征集截止日期"), widget=forms.DateInput(attrs={**WIDGET, "type": "date"})
+    )
+
+    def service_data(self) -> dict:
+        return dict(self.cleaned_data)
+
+    @staticmethod
+    def initial_for(sol: Solicitation) -> dict:
+        return {
+            "programme_type": sol.programme_type_id, "year": sol.year, "title": sol.title,
+            "description": sol.description, "opens_on": sol.opens_on, "closes_on": sol.closes_on,
+        }  # fmt: skip
+
+
+class IdeaForm(forms.Form):
+    title = forms.CharField(label=_("方向名称"), max_length=200, widget=forms.TextInput(attrs=WIDGET))
+    problem = forms.CharField(
+        label=_("需解决的问题"), max_length=4000, widget=forms.Textarea(attrs={**WIDGET, "rows": 3})
+    )
+    goals = forms.CharField(
+        label=_("预期目标与考核指标"), max_length=4000, required=False,
+        widget=forms.Textarea(attrs={**WIDGET, "rows": 3}),
+    )  # fmt: skip
+    suggested_wan = forms.DecimalField(
+        label=_("建议支持金额（万元）"), required=False, min_value=0, decimal_places=2,
+        widget=forms.NumberInput(attrs=WIDGET),
+    )  # fmt: skip
+
+    def service_data(self) -> dict:
+        d = self.cleaned_data
+        wan = d.get("suggested_wan")
+        return {
+            "title": d["title"], "problem": d["problem"], "goals": d.get("goals", ""),
+            "suggested_yuan": wan * WAN if wan is not None else None,
+        }  # fmt: skip
+
+
+class AdoptForm(forms.Form):
+    call = forms.ModelChoiceField(
+        Call.objects.filter(status=Call.Status.DRAFT), label=_("纳入的指南（草稿）"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )  # fmt: skip
+    note = forms.CharField(
+        label=_("处理意见"), required=False, widget=forms.Textarea(attrs={**WIDGET, "rows": 2})
+    )
+
+
+class DeclineForm(forms.Form):
+    note = forms.CharField(
+        label=_("不予采纳的原因"), required=False, widget=forms.Textarea(attrs={**WIDGET, "rows": 2})
     )

@@ -1,35 +1,32 @@
 """Programme pages. Thin: permissions, validation and workflow live in services.py."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kechuang.core.spreadsheets import xlsx_response
 
 from . import services
-from .forms import ApplicationForm, CallForm, DecisionForm
-from .models import Application
+from .forms import ApplicationForm, AttachmentForm, CallForm, DecisionForm, ReasonForm
+from .models import Application, Call
+from .views_common import add_errors, flash, page
+
+WAN_FIELDS = {
+    "requested_yuan": "requested_wan",
+    "budget_cap_yuan": "budget_cap_wan",
+    "total_budget_yuan": "total_budget_wan",
+    "suggested_yuan": "suggested_wan",
+}
 
 
 def _add_errors(form, exc: ValidationError) -> None:
-    pairs = exc.message_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.messages)]
-    for field, errors in pairs:
-        target = {"requested_yuan": "requested_wan", "budget_cap_yuan": "budget_cap_wan"}.get(field, field)
-        if target.startswith("form_data."):
-            target = "f_" + target.removeprefix("form_data.")
-        target = target if target in form.fields else None
-        for error in errors:
-            form.add_error(target, error if target or field == "__all__" else f"{field}：{error}")
-
-
-def _page(request, qs):
-    return Paginator(qs, settings.KECHUANG_PAGE_SIZE).get_page(request.GET.get("page"))
+    add_errors(form, exc, WAN_FIELDS)
 
 
 # ------------------------------------------------------------------------------------------ calls
@@ -40,7 +37,7 @@ def call_list(request):
     return render(
         request,
         "programs/call_list.html",
-        {"page": _page(request, calls), "can_manage": services.can_manage(request.user).allowed},
+        {"page": page(request, calls), "can_manage": services.can_manage(request.user).allowed},
     )
 
 
@@ -50,59 +47,90 @@ def call_detail(request, pk: int):
     mine = None
     if services.can_apply(user):
         mine = call.applications.filter(applicant_id=user.organisation_id).order_by("-pk")
+    can_manage = services.can_manage(user).allowed
+    city = services.role_of(user) in services.CITY_READERS
     return render(
         request,
         "programs/call_detail.html",
         {
             "call": call,
-            "can_manage": services.can_manage(user).allowed,
+            "can_manage": can_manage,
+            "can_approve": call.status == Call.Status.IN_REVIEW
+            and services.can_approve_guide(user, call).allowed,
             "can_apply": services.can_apply(user).allowed and call.is_open_on(timezone.localdate()),
             "mine": mine,
             "cap_wan": services.wan(call.cap_yuan()),
-            "transitions": call.transitions.select_related("actor") if services.can_manage(user) else [],
+            "total_wan": services.wan(call.total_budget_yuan),
+            "transitions": call.transitions.select_related("actor", "content_type") if city else [],
+            "reason_form": ReasonForm(),
+            "ideas": call.ideas.select_related("organisation") if city else [],
         },
     )
 
 
-@login_required
-def call_new(request):
+def _call_form(request, call: Call | None):
     services.can_manage(request.user).enforce()
-    form = CallForm(
-        request.POST or None,
-        initial={
+    if call is not None and call.status != Call.Status.DRAFT:
+        messages.error(request, _("只有草稿状态的申报通知可以修改"))
+        return redirect("programme_call_detail", call.pk)
+    initial = (
+        CallForm.initial_for(call)
+        if call
+        else {
             "year": timezone.localdate().year,
             "form_schema": services.DEFAULT_SCHEMA,
             "eligibility": "high_tech",
-        },
+            "rubric": services.DEFAULT_RUBRIC,
+            "attachment_kinds": services.DEFAULT_ATTACHMENT_KINDS,
+            "notice_days": 5,
+            "needs_endorsement": True,
+        }
     )
+    form = CallForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            call = services.save_call(request.user, form.service_data())
+            call = services.save_call(request.user, form.service_data(), call)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, _("申报通知已保存为草稿"))
             return redirect("programme_call_detail", call.pk)
-    return render(request, "programs/call_form.html", {"form": form})
+    return render(request, "programs/call_form.html", {"form": form, "call": call})
+
+
+@login_required
+def call_new(request):
+    return _call_form(request, None)
+
+
+@login_required
+def call_edit(request, pk: int):
+    return _call_form(request, get_object_or_404(services.visible_calls(request.user), pk=pk))
+
+
+CALL_ACTIONS = {
+    "send_for_review": (lambda u, c, r: services.send_for_review(u, c), gettext_lazy("指南已送审")),
+    "approve": (lambda u, c, r: services.approve_call(u, c, r), gettext_lazy("指南已审定")),
+    "send_back": (lambda u, c, r: services.send_back(u, c, r), gettext_lazy("指南已退回修改")),
+    "publish": (lambda u, c, r: services.publish_call(u, c), gettext_lazy("申报通知已发布")),
+    "close": (lambda u, c, r: services.close_call(u, c, r), gettext_lazy("申报通知已截止")),
+}
 
 
 @login_required
 @require_POST
 def call_transition(request, pk: int, action: str):
     call = get_object_or_404(services.visible_calls(request.user), pk=pk)
+    if action not in CALL_ACTIONS:
+        messages.error(request, _("未知的操作"))
+        return redirect("programme_call_detail", call.pk)
+    run, done = CALL_ACTIONS[action]
     try:
-        if action == "publish":
-            services.publish_call(request.user, call)
-            messages.success(request, _("申报通知已发布"))
-        elif action == "close":
-            services.close_call(request.user, call, request.POST.get("reason", ""))
-            messages.success(request, _("申报通知已截止"))
-        else:
-            raise ValidationError({"action": _("未知的操作")})
+        run(request.user, call, request.POST.get("reason", ""))
     except ValidationError as exc:
-        for errors in exc.message_dict.values():
-            for e in errors:
-                messages.error(request, e)
+        flash(request, exc)
+    else:
+        messages.success(request, done)
     return redirect("programme_call_detail", call.pk)
 
 
@@ -111,19 +139,25 @@ def call_transition(request, pk: int, action: str):
 
 @login_required
 def apply(request, call_pk: int | None = None, pk: int | None = None):
-    """Create (``call_pk``) or edit (``pk``) the enterprise's draft; the buttons save or submit."""
+    """Create (``call_pk``) or edit (``pk``) the applicant's draft; the buttons save or submit. A
+    saved draft also carries its attachments (uploaded on this page) and co-applicants."""
     user = request.user
     services.can_apply(user).enforce()
     app = services.get_application(user, pk) if pk else None
     call = app.call if app else get_object_or_404(services.visible_calls(user), pk=call_pk)
+    if app is not None and app.applicant_id != user.organisation_id:
+        raise PermissionDenied(_("只能修改本单位的申报项目"))
+    co_query = request.GET.get("co_q", "").strip()
     form = ApplicationForm(
         request.POST or None,
         schema=call.form_schema,
         initial=ApplicationForm.initial_for(app) if app else None,
+        co_query=co_query,
+        selected=list(app.co_applicants.all()) if app else (),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            app = services.save_draft(user, call, form.service_data(), app)
+            app = services.save_draft(user, call, form.service_data(), app, form.co_applicants_chosen())
             if request.POST.get("action") == "submit":
                 app = services.submit(user, app)
         except ValidationError as exc:
@@ -136,8 +170,71 @@ def apply(request, call_pk: int | None = None, pk: int | None = None):
             messages.success(
                 request, _("申报已提交") if app.status == Application.Status.SUBMITTED else _("草稿已保存")
             )
+            if request.POST.get("action") == "save_and_attach":
+                return redirect("programme_application_edit", app.pk)
             return redirect("programme_application_detail", app.pk)
-    return render(request, "programs/apply.html", {"form": form, "call": call, "app": app})
+    return render(request, "programs/apply.html", _apply_context(form, call, app, co_query))
+
+
+def _apply_context(form, call, app, co_query="", attachment_form=None) -> dict:
+    attachments = list(app.attachments.all()) if app and app.pk else []
+    for a in attachments:
+        a.kind_label = services.kind_name(call, a.kind)
+    return {
+        "form": form,
+        "call": call,
+        "app": app,
+        "co_query": co_query,
+        "attachments": attachments,
+        "attachment_form": attachment_form or AttachmentForm(kinds=call.attachment_kinds),
+        "missing": services.missing_attachments(app) if app and app.pk else [],
+        "max_mb": services.max_attachment_bytes() // (1024 * 1024),
+    }
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk: int):
+    user = request.user
+    app = services.get_application(user, pk)
+    form = AttachmentForm(request.POST, request.FILES, kinds=app.call.attachment_kinds)
+    if form.is_valid():
+        try:
+            att = services.add_attachment(user, app, form.cleaned_data["kind"], form.cleaned_data["file"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("附件“%(n)s”已上传") % {"n": att.name})
+            return redirect("programme_application_edit", app.pk)
+    app_form = ApplicationForm(
+        schema=app.call.form_schema,
+        initial=ApplicationForm.initial_for(app),
+        selected=list(app.co_applicants.all()),
+    )
+    return render(
+        request, "programs/apply.html", _apply_context(app_form, app.call, app, "", form), status=400
+    )
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk: int):
+    att = services.get_attachment(request.user, pk)
+    try:
+        services.delete_attachment(request.user, att)
+    except ValidationError as exc:
+        flash(request, exc)
+    else:
+        messages.success(request, _("附件已删除"))
+    return redirect("programme_application_edit", att.application_id)
+
+
+@login_required
+def attachment_download(request, pk: int):
+    att = services.get_attachment(request.user, pk)
+    return FileResponse(
+        att.file.open("rb"), as_attachment=True, filename=att.name, content_type=att.content_type
+    )
 
 
 @login_required
@@ -149,7 +246,7 @@ def application_list(request):
     return render(
         request,
         "programs/application_list.html",
-        {"page": _page(request, qs), "statuses": Application.Status.choices, "status": status},
+        {"page": page(request, qs), "statuses": Application.Status.choices, "status": status},
     )
 
 
@@ -185,6 +282,11 @@ def application_detail(request, pk: int):
         (prop.get("title", name), app.form_data.get(name, ""))
         for name, prop in app.call.form_schema.get("properties", {}).items()
     ]
+    attachments = list(app.attachments.all())
+    for a in attachments:
+        a.kind_label = services.kind_name(app.call, a.kind)
+    can_manage = services.can_manage(user).allowed
+    reviewed = app.status in REVIEW_OR_LATER
     return render(
         request,
         "programs/application_detail.html",
@@ -192,13 +294,38 @@ def application_detail(request, pk: int):
             "app": app,
             "fields": fields,
             "findings": app.findings.all(),
-            "transitions": app.transitions.select_related("actor"),
-            "can_manage": services.can_manage(user).allowed,
+            "transitions": app.transitions.select_related("actor", "content_type"),
+            "can_manage": can_manage,
+            "can_check": can_manage and services.ready_for_formal_check(app),
+            "can_endorse": app.status == Application.Status.SUBMITTED
+            and app.call.needs_endorsement
+            and services.can_endorse(user, app).allowed,
             "is_owner": services.can_apply(user).allowed and app.applicant_id == user.organisation_id,
             "decision_form": DecisionForm(),
+            "reason_form": ReasonForm(),
             "requested_wan": services.wan(app.requested_yuan),
+            "attachments": attachments,
+            "co_applicants": app.co_applicants.all(),
+            "show_feedback": reviewed,
+            "show_pdf": reviewed or services.role_of(user) in services.CITY_READERS,
         },
     )
+
+
+REVIEW_OR_LATER = {
+    Application.Status.IN_REVIEW,
+    Application.Status.REVIEWED,
+    Application.Status.AWARDED,
+    Application.Status.WAITLISTED,
+    Application.Status.REJECTED,
+}
+
+
+@login_required
+def endorsement_list(request):
+    """待推荐: the district's queue."""
+    qs = services.endorsement_queue(request.user)
+    return render(request, "programs/application_endorsements.html", {"page": page(request, qs)})
 
 
 @login_required
@@ -213,15 +340,17 @@ def application_action(request, pk: int, action: str):
         elif action in services.DECISIONS:
             services.decide(user, app, action, request.POST.get("reason", ""))
             messages.success(request, _("已记录形式审查结论"))
+        elif action == "endorse":
+            services.endorse(user, app, request.POST.get("reason", ""))
+            messages.success(request, _("已推荐"))
+        elif action == "decline_endorsement":
+            services.decline_endorsement(user, app, request.POST.get("reason", ""))
+            messages.success(request, _("已记录不予推荐"))
         elif action == "revise":
             services.revise(user, app)
             return redirect("programme_application_edit", app.pk)
         else:
             raise ValidationError({"action": _("未知的操作")})
-    except ValidationError as exc:
-        for errors in exc.message_dict.values():
-            for e in errors:
-                messages.error(request, e)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
+    except (ValidationError, PermissionDenied) as exc:
+        flash(request, exc)
     return redirect("programme_application_detail", app.pk)

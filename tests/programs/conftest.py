@@ -40,10 +40,20 @@ def prog(city):
             "year": 2026, "title": "2026年度重大技术攻关项目申报通知", "guide": "支持关键核心技术攻关。",
             "topics": ["新材料"], "eligibility": ["high_tech"], "budget_cap_yuan": Decimal(4_000_000),
             "opens_on": today - dt.timedelta(days=1), "closes_on": today + dt.timedelta(days=30),
+            # The formal-check tests start from a call without endorsement or required attachments;
+            # tests/programs/test_intake.py covers those.
+            "needs_endorsement": False, "attachment_kinds": [],
         },
     )  # fmt: skip
-    call = services.publish_call(staff, call)
+    call = publish(call, staff, city["users"]["leader"])
     return {**city, "call": call, "staff": staff, "ent_user": city["users"]["enterprise"]}
+
+
+def publish(call, staff, leader):
+    """Through the guide's internal review: staff send it, a leader approves, staff publish."""
+    call = services.send_for_review(staff, call)
+    call = services.approve_call(leader, call)
+    return services.publish_call(staff, call)
 
 
 GOOD = {

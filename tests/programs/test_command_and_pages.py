@@ -40,19 +40,49 @@ def test_registered_in_nav_and_demo():
 def test_demo_step_fills_every_stage(city):
     import datetime as dt
 
-    ents = [city["e1"], city["e2"]] + [f.enterprise(city["zd"]) for _ in range(4)]
+    from kechuang.programs.models import Idea, Solicitation
+
+    ents = [city["e1"], city["e2"]] + [f.enterprise(city["zd"]) for _ in range(8)]
+    users = city["users"]
     ctx = {
-        "users": {f.Role.BUREAU_STAFF: [city["users"]["staff"]]},
+        "users": {
+            f.Role.BUREAU_STAFF: [users["staff"]],
+            f.Role.LEADER: [users["leader"]],
+            f.Role.DISTRICT_STAFF: [users["district"], users["other_district"]],
+            f.Role.ENTERPRISE: [users["enterprise"]],
+            f.Role.INSTITUTE: [users["institute"]],
+        },
         "enterprises": ents,
+        "institutes": [city["uni"]],
         "today": dt.date.today(),
     }
     demo.load_programmes(ctx, io.StringIO())
-    call = Call.objects.get()
-    assert call.status == "published" and call.title == "2026年度重大技术攻关项目申报通知"
+    call = Call.objects.get(title="2026年度重大技术攻关项目申报通知")
+    assert call.status == "published" and call.needs_endorsement
+    assert set(Call.objects.values_list("status", flat=True)) == {
+        "draft",
+        "in_review",
+        "approved",
+        "published",
+    }
     statuses = set(Application.objects.values_list("status", flat=True))
-    assert statuses == {"draft", "submitted", "formal_passed", "formal_failed"}
+    assert statuses == {"draft", "submitted", "endorsed", "not_endorsed", "formal_passed", "formal_failed"}
     returned = Application.objects.get(status="formal_failed")
     assert returned.decision_reason and returned.findings.exists()
+    # Every submitted application carries its required attachments, real PDFs.
+    for app in Application.objects.exclude(status="draft"):
+        assert not services.missing_attachments(app)
+        att = app.attachments.first()
+        assert att.file.read(5) == b"%PDF-"
+    # The demo enterprise account sees its own; the district account has one to endorse.
+    assert services.visible_applications(users["enterprise"]).exists()
+    assert services.endorsement_queue(users["district"]).exists()
+    assert set(Solicitation.objects.values_list("status", flat=True)) == {"open", "closed"}
+    open_ideas = Idea.objects.filter(solicitation__status="open")
+    assert {(i.source, i.status) for i in open_ideas} == {
+        (s, st) for s in ("bottom_up", "top_down") for st in ("submitted", "adopted", "declined")
+    }
+    assert "氢能储运关键装备" in Call.objects.get(status="draft").topics
 
 
 def test_public_guide_and_hidden_drafts(client, prog):
@@ -113,4 +143,4 @@ def test_staff_formal_check_page(client, prog):
 def test_transition_log_shows_status_labels(client, prog):
     client.force_login(prog["staff"])
     page = client.get(reverse("programme_call_detail", args=[prog["call"].pk])).content.decode()
-    assert "草稿 → 已发布" in page
+    assert "草稿 → 指南审核中" in page and "指南已审定 → 已发布" in page

@@ -4,25 +4,34 @@ Every refusal raises ``ValidationError`` naming the field and the rule (or ``Per
 the reason) before anything is written, so a refused request changes nothing.
 """
 
+import copy
 import datetime as dt
+import hashlib
+import io
+import re
+import zipfile
 from collections import Counter
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.core.models import Organisation, Role
+from kechuang.core.models import Organisation, Role, User
+from kechuang.core.money import WAN as WAN  # re-exported for the views and forms
+from kechuang.core.money import wan
+from kechuang.core.notify import notify
 from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, Decision, role_of, scope_q
 from kechuang.engines import textmatch
 from kechuang.enterprises.models import YearlyFacts
 
 from .. import workflow
-from ..models import Application, Call, FormalFinding, ProgrammeType
+from ..models import Application, Attachment, Call, FormalFinding, ProgrammeType
 
-WAN = Decimal(10000)
 # Two applications whose title+abstract share at least this Dice share of character bigrams are
 # "near-identical": rewording a sentence or two stays above it, a different project on the same
 # topic falls well below (checked in the tests).
@@ -61,6 +70,119 @@ DEFAULT_SCHEMA = {
 }
 
 
+# 评审指标: the default weighted rubric of a new call (weights sum to 100, each scored 0..max).
+DEFAULT_RUBRIC = [
+    {"code": "innovation", "name": "技术创新性", "weight": 30, "max": 10},
+    {"code": "feasibility", "name": "技术方案可行性", "weight": 25, "max": 10},
+    {"code": "team", "name": "团队与基础条件", "weight": 20, "max": 10},
+    {"code": "benefit", "name": "经济社会效益", "weight": 25, "max": 10},
+]
+
+# 附件类型: the default attachments of a new call.
+DEFAULT_ATTACHMENT_KINDS = [
+    {"code": "plan", "name": "项目可行性研究报告", "required": True},
+    {"code": "finance", "name": "近一年财务审计报告", "required": True},
+    {"code": "agreement", "name": "合作协议", "required": False},
+]
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def _positive_number(value) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    if not number.is_finite() or number <= 0:
+        return None
+    return number
+
+
+def _plain(number: Decimal) -> str:
+    """A Decimal as people write it: 50, 12.5 (never 5E+1)."""
+    return format(number.normalize(), "f")
+
+
+def check_rubric(rubric) -> list[dict]:
+    """Check a call's weighted rubric (评审指标): a non-empty list of {code, name, weight, max} with
+    unique slug codes, a name, weight > 0 and max > 0, the weights summing to exactly 100. Raises
+    ValidationError({"rubric": message}) naming the item and the rule; returns the rubric."""
+    if not isinstance(rubric, list) or not rubric:
+        raise ValidationError({"rubric": _("评审指标须为至少一项的列表")})
+    seen: set[str] = set()
+    total = Decimal(0)
+    for i, item in enumerate(rubric, start=1):
+        if not isinstance(item, dict):
+            raise ValidationError({"rubric": _("评审指标第%(i)s项须包含 code、name、weight、max") % {"i": i}})
+        unknown = sorted(set(item) - {"code", "name", "weight", "max"})
+        if unknown:
+            raise ValidationError(
+                {"rubric": _("评审指标第%(i)s项有未定义的键：%(k)s") % {"i": i, "k": "、".join(unknown)}}
+            )
+        code = item.get("code")
+        if not isinstance(code, str) or not _SLUG.match(code):
+            raise ValidationError(
+                {
+                    "rubric": _("评审指标第%(i)s项的代码（code）须为小写字母、数字、下划线或连字符，最长32位")
+                    % {"i": i}
+                }
+            )
+        if code in seen:
+            raise ValidationError({"rubric": _("评审指标代码“%(c)s”重复，代码须唯一") % {"c": code}})
+        seen.add(code)
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 100:
+            raise ValidationError({"rubric": _("评审指标“%(c)s”须有名称（name），不超过100字") % {"c": code}})
+        weight = _positive_number(item.get("weight"))
+        if weight is None:
+            raise ValidationError({"rubric": _("评审指标“%(n)s”的权重（weight）须为大于0的数") % {"n": name}})
+        if _positive_number(item.get("max")) is None:
+            raise ValidationError({"rubric": _("评审指标“%(n)s”的满分（max）须为大于0的数") % {"n": name}})
+        total += weight
+    if total != 100:
+        raise ValidationError({"rubric": _("评审指标的权重合计须为100，现为%(t)s") % {"t": _plain(total)}})
+    return rubric
+
+
+def check_attachment_kinds(kinds) -> list[dict]:
+    """Check a call's attachment kinds: a list of {code, name, required} with unique slug codes."""
+    if not isinstance(kinds, list):
+        raise ValidationError({"attachment_kinds": _("附件类型须为列表")})
+    seen: set[str] = set()
+    for i, item in enumerate(kinds, start=1):
+        if not isinstance(item, dict):
+            raise ValidationError(
+                {"attachment_kinds": _("附件类型第%(i)s项须包含 code、name、required") % {"i": i}}
+            )
+        code = item.get("code")
+        if not isinstance(code, str) or not _SLUG.match(code):
+            raise ValidationError(
+                {
+                    "attachment_kinds": _(
+                        "附件类型第%(i)s项的代码（code）须为小写字母、数字、下划线或连字符，最长32位"
+                    )
+                    % {"i": i}
+                }
+            )
+        if code in seen:
+            raise ValidationError(
+                {"attachment_kinds": _("附件类型代码“%(c)s”重复，代码须唯一") % {"c": code}}
+            )
+        seen.add(code)
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 100:
+            raise ValidationError(
+                {"attachment_kinds": _("附件类型“%(c)s”须有名称（name），不超过100字") % {"c": code}}
+            )
+        if not isinstance(item.get("required", False), bool):
+            raise ValidationError(
+                {"attachment_kinds": _("附件类型“%(n)s”的必交（required）须为 true 或 false") % {"n": name}}
+            )
+    return kinds
+
+
 def can_manage(user) -> Decision:
     """Calls and formal decisions are the city bureau's (市局) business."""
     if role_of(user) in CITY_WRITERS:
@@ -69,17 +191,20 @@ def can_manage(user) -> Decision:
 
 
 def can_apply(user) -> Decision:
-    if role_of(user) == Role.ENTERPRISE and user.organisation_id:
+    """Enterprises and universities/institutes apply for their own organisation."""
+    if role_of(user) in (Role.ENTERPRISE, Role.INSTITUTE) and user.organisation_id:
         return Decision(True)
-    return Decision(False, _("只有企业用户可以为本单位申报项目"))
+    return Decision(False, _("只有企业或高校院所用户可以为本单位申报项目"))
 
 
-def wan(amount: Decimal | None) -> Decimal | None:
-    if amount is None:
-        return None
-    # normalize() alone would print 400 as 4E+2.
-    value = (amount / WAN).normalize()
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+def _users_of(organisation_id) -> QuerySet:
+    return User.objects.filter(organisation_id=organisation_id, is_active=True)
+
+
+def _url(name: str, pk: int) -> str:
+    from django.urls import reverse
+
+    return reverse(name, args=[pk])
 
 
 # ------------------------------------------------------------------------------- programme types
@@ -173,16 +298,17 @@ def validate_form_data(schema: dict, data) -> dict:
 
 
 def visible_calls(user) -> QuerySet[Call]:
-    """Published and closed calls are public guides; drafts are the bureau's."""
+    """Published calls and later are public guides; drafts and guides under review are the bureau's."""
     qs = Call.objects.select_related("programme_type")
     if role_of(user) in CITY_READERS:
         return qs
-    return qs.exclude(status=Call.Status.DRAFT)
+    return qs.exclude(status__in=[Call.Status.DRAFT, Call.Status.IN_REVIEW, Call.Status.APPROVED])
 
 
 CALL_FIELDS = (
     "programme_type", "year", "title", "guide", "topics", "eligibility", "budget_cap_yuan", "opens_on",
-    "closes_on", "form_schema",
+    "closes_on", "form_schema", "total_budget_yuan", "max_awards", "needs_endorsement", "rubric",
+    "blind_review", "reveal_reviewers", "normalise_scores", "notice_days", "attachment_kinds",
 )  # fmt: skip
 
 
@@ -195,6 +321,16 @@ def _check_call(call: Call) -> None:
         errors["budget_cap_yuan"] = _("单项申请上限不能超过该计划类型的上限%(cap)s万元") % {
             "cap": wan(ptype.max_grant_yuan)
         }
+    if (
+        call.total_budget_yuan is not None
+        and call.budget_cap_yuan is not None
+        and call.total_budget_yuan < call.budget_cap_yuan
+    ):
+        errors["total_budget_yuan"] = _("本批资金总额不能少于单项申请上限")
+    if call.max_awards is not None and call.max_awards < 1:
+        errors["max_awards"] = _("立项数上限须至少为1")
+    if call.notice_days is not None and not 1 <= call.notice_days <= 30:
+        errors["notice_days"] = _("公示天数须为1至30天")
     if not isinstance(call.topics, list) or not all(isinstance(t, str) for t in call.topics):
         errors["topics"] = _("指南方向须为文字列表")
     if not isinstance(call.eligibility, list) or not all(isinstance(t, str) for t in call.eligibility):
@@ -206,6 +342,11 @@ def _check_call(call: Call) -> None:
         unknown = [c for c in call.eligibility if c not in known]
         if unknown:
             errors["eligibility"] = _("政策库中没有这些政策代码：%(codes)s") % {"codes": "、".join(unknown)}
+    for check in (check_rubric, check_attachment_kinds):
+        try:
+            check(call.rubric if check is check_rubric else call.attachment_kinds)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if errors:
         raise ValidationError(errors)
     check_schema(call.form_schema)
@@ -215,11 +356,24 @@ def _check_call(call: Call) -> None:
 @transaction.atomic
 def save_call(user, data: dict, call: Call | None = None) -> Call:
     """Create a call or edit a draft one. Changing a draft's form bumps its schema version so a
-    draft application always knows which form it was filled against."""
+    draft application always knows which form it was filled against. A new call starts with the
+    default rubric and attachment kinds."""
     can_manage(user).enforce()
-    if call is not None and call.status != Call.Status.DRAFT:
-        raise ValidationError({"status": _("已发布的申报通知不能修改")})
-    record = call or Call(created_by=user, form_schema=DEFAULT_SCHEMA)
+    if call is not None:
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        if call.status != Call.Status.DRAFT:
+            raise ValidationError(
+                {
+                    "status": _("只有草稿状态的申报通知可以修改，当前状态为“%(s)s”")
+                    % {"s": call.get_status_display()}
+                }
+            )
+    record = call or Call(
+        created_by=user,
+        form_schema=copy.deepcopy(DEFAULT_SCHEMA),
+        rubric=copy.deepcopy(DEFAULT_RUBRIC),
+        attachment_kinds=copy.deepcopy(DEFAULT_ATTACHMENT_KINDS),
+    )
     old_schema = record.form_schema if call is not None else None
     for name in CALL_FIELDS:
         if name in data:
@@ -235,29 +389,88 @@ _log = workflow.log
 _illegal = workflow.guard
 
 
+def _drafters(call: Call) -> set[int]:
+    """Who drafted the guide: its creator and whoever sent it for review."""
+    ids = {call.created_by_id} if call.created_by_id else set()
+    ids.update(
+        workflow.history(call)
+        .filter(action="send_for_review")
+        .exclude(actor=None)
+        .values_list("actor_id", flat=True)
+    )
+    return ids
+
+
+def can_approve_guide(user, call: Call) -> Decision:
+    """A leader or administrator, or city staff other than the drafter, approves (or sends back) a
+    guide; never the one who drafted it."""
+    role = role_of(user)
+    if role not in (Role.LEADER, Role.ADMIN, Role.BUREAU_STAFF):
+        return Decision(False, _("只有局领导或市局其他工作人员可以审核指南"))
+    if user.pk in _drafters(call):
+        return Decision(False, _("指南起草人不能审核自己起草的指南"))
+    return Decision(True)
+
+
+def _leaders():
+    return User.objects.filter(role=Role.LEADER, is_active=True)
+
+
+@transaction.atomic
+def send_for_review(user, call: Call) -> Call:
+    """The drafter sends a complete draft guide for internal review; the leaders are told."""
+    can_manage(user).enforce()
+    fresh = Call.objects.get(pk=call.pk)
+    workflow.guard(fresh, "send_for_review", _("送审"))
+    _check_call(fresh)
+    call = workflow.step(user, fresh, "send_for_review", _("送审"))
+    notify(
+        _leaders(),
+        _("指南待审核：%(t)s") % {"t": call.title},
+        _("%(u)s 提交了申报指南，请审核。") % {"u": user.get_full_name() or user.username},
+        _url("programme_call_detail", call.pk),
+    )
+    return call
+
+
+def _tell_drafter(call: Call, title: str, body: str) -> None:
+    if call.created_by_id:
+        notify([call.created_by], title, body, _url("programme_call_detail", call.pk))
+
+
+@transaction.atomic
+def approve_call(user, call: Call, reason: str = "") -> Call:
+    can_approve_guide(user, call).enforce()
+    call = workflow.step(user, call, "approve", _("审定指南"), reason=(reason or "").strip())
+    _tell_drafter(call, _("指南已审定：%(t)s") % {"t": call.title}, reason or _("指南已审定，可以发布。"))
+    return call
+
+
+@transaction.atomic
+def send_back(user, call: Call, reason: str) -> Call:
+    can_approve_guide(user, call).enforce()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("退回修改时必须说明原因")})
+    call = workflow.step(user, call, "send_back", _("退回修改"), reason=reason)
+    _tell_drafter(call, _("指南退回修改：%(t)s") % {"t": call.title}, reason)
+    return call
+
+
 @transaction.atomic
 def publish_call(user, call: Call) -> Call:
+    """Only an approved guide is published."""
     can_manage(user).enforce()
-    call = Call.objects.select_for_update().get(pk=call.pk)
-    _illegal(call, "publish", _("发布"))
-    _check_call(call)
-    before = call.status
-    call.publish()
-    call.save()
-    _log(call, "publish", before, user)
-    return call
+    fresh = Call.objects.get(pk=call.pk)
+    workflow.guard(fresh, "publish", _("发布"))
+    _check_call(fresh)
+    return workflow.step(user, fresh, "publish", _("发布"))
 
 
 @transaction.atomic
 def close_call(user, call: Call, reason: str = "") -> Call:
     can_manage(user).enforce()
-    call = Call.objects.select_for_update().get(pk=call.pk)
-    _illegal(call, "close", _("截止"))
-    before = call.status
-    call.close()
-    call.save()
-    _log(call, "close", before, user, reason)
-    return call
+    return workflow.step(user, call, "close", _("截止"), reason=(reason or "").strip())
 
 
 # ---------------------------------------------------------------------------------- applications
@@ -279,6 +492,7 @@ def get_application(user, pk: int) -> Application:
     return app
 
 
+MAX_CO_APPLICANTS = 10
 APPLICATION_FIELDS = ("title", "abstract", "requested_yuan", "months", "form_data")
 
 
@@ -343,15 +557,28 @@ def save_draft(user, call: Call, data: dict, app: Application | None = None, co_
     co = [o for o in co_applicants if o.pk != app.applicant_id]
     if any(o.kind not in (Organisation.Kind.ENTERPRISE, Organisation.Kind.INSTITUTE) for o in co):
         raise ValidationError({"co_applicants": _("合作单位须为企业或高校院所")})
+    if len(co) > MAX_CO_APPLICANTS:
+        raise ValidationError({"co_applicants": _("合作单位不能超过%(n)s家") % {"n": MAX_CO_APPLICANTS}})
     app.save()
     app.co_applicants.set(co)
     return app
 
 
+def co_applicant_choices() -> QuerySet[Organisation]:
+    """The organisations that may be named as co-applicants: enterprises and institutes."""
+    return Organisation.objects.filter(
+        kind__in=[Organisation.Kind.ENTERPRISE, Organisation.Kind.INSTITUTE]
+    ).order_by("-kind", "name")
+
+
 @transaction.atomic
 def submit(user, app: Application) -> Application:
     _check_own(user, app)
-    app = Application.objects.select_for_update().select_related("call__programme_type").get(pk=app.pk)
+    app = (
+        Application.objects.select_for_update()
+        .select_related("call__programme_type", "applicant")
+        .get(pk=app.pk)
+    )
     _illegal(app, "submit", _("提交"))
     _check_open(app.call)
     if app.schema_version != app.call.schema_version:
@@ -360,6 +587,11 @@ def submit(user, app: Application) -> Application:
     errors = _check_caps(app)
     if errors:
         raise ValidationError(errors)
+    missing = missing_attachments(app)
+    if missing:
+        raise ValidationError(
+            {"attachments": _("缺少必交附件：%(k)s") % {"k": "、".join(k["name"] for k in missing)}}
+        )
     before = app.status
     app.submit()
     # Findings of an earlier submission describe content that may have changed since.
@@ -367,6 +599,13 @@ def submit(user, app: Application) -> Application:
     app.submitted_at = timezone.now()
     app.save()
     _log(app, "submit", before, user)
+    if app.call.needs_endorsement:
+        notify(
+            district_staff(app.applicant.district_id),
+            _("待推荐：%(t)s") % {"t": app.title},
+            _("%(o)s 提交了“%(c)s”的申报，请审核推荐。") % {"o": app.applicant.name, "c": app.call.title},
+            _url("programme_application_detail", app.pk),
+        )
     return app
 
 
@@ -381,6 +620,203 @@ def revise(user, app: Application) -> Application:
     app.save()
     _log(app, "revise", before, user)
     return app
+
+
+# ----------------------------------------------------------------------------------- attachments
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# extension → (MIME type, magic prefix, what a zip must contain to be this Office type)
+FILE_TYPES = {
+    "pdf": ("application/pdf", b"%PDF-", None),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04", "word/"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04", "xl/"),
+    "doc": ("application/msword", OLE, None),
+    "xls": ("application/vnd.ms-excel", OLE, None),
+    "jpg": ("image/jpeg", b"\xff\xd8\xff", None),
+    "jpeg": ("image/jpeg", b"\xff\xd8\xff", None),
+    "png": ("image/png", b"\x89PNG\r\n\x1a\n", None),
+}  # fmt: skip
+
+
+def max_attachment_bytes() -> int:
+    return int(getattr(settings, "PROGRAMME_ATTACHMENT_MAX_BYTES", MAX_ATTACHMENT_BYTES))
+
+
+def sniff(name: str, content: bytes) -> str:
+    """The MIME type of an upload whose extension and leading bytes agree; ValidationError on "file"
+    otherwise (a renamed executable or a truncated file is refused)."""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in FILE_TYPES:
+        raise ValidationError(
+            {
+                "file": _("不支持的文件类型“%(e)s”，只能上传 PDF、Word、Excel、JPG 或 PNG 文件")
+                % {"e": ext or "—"}
+            }
+        )
+    mime, magic, member = FILE_TYPES[ext]
+    if not content.startswith(magic):
+        raise ValidationError({"file": _("文件内容与扩展名“.%(e)s”不符，请上传真实的%(e)s文件") % {"e": ext}})
+    if member is not None:
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as zf:
+                names = zf.namelist()
+        except zipfile.BadZipFile:
+            names = []
+        if "[Content_Types].xml" not in names or not any(n.startswith(member) for n in names):
+            raise ValidationError(
+                {"file": _("文件内容与扩展名“.%(e)s”不符，请上传真实的%(e)s文件") % {"e": ext}}
+            )
+    return mime
+
+
+def _kinds(call: Call) -> dict[str, dict]:
+    return {k["code"]: k for k in call.attachment_kinds or []}
+
+
+def missing_attachments(app: Application) -> list[dict]:
+    have = set(app.attachments.values_list("kind", flat=True))
+    return [k for k in app.call.attachment_kinds or [] if k.get("required") and k["code"] not in have]
+
+
+def _check_draft(user, app: Application) -> Application:
+    _check_own(user, app)
+    app = Application.objects.select_for_update().select_related("call").get(pk=app.pk)
+    if app.status != Application.Status.DRAFT:
+        raise ValidationError(
+            {"status": _("只有草稿可以修改附件，当前状态为“%(s)s”") % {"s": app.get_status_display()}}
+        )
+    return app
+
+
+@transaction.atomic
+def add_attachment(user, app: Application, kind: str, upload) -> Attachment:
+    """Attach ``upload`` (a Django UploadedFile or File with ``name`` and ``size``) to the applicant's
+    draft as an attachment of ``kind``: the size, the extension and the leading bytes are checked
+    before anything is stored; the stored name is the file's SHA-256."""
+    app = _check_draft(user, app)
+    kinds = _kinds(app.call)
+    if kind not in kinds:
+        raise ValidationError({"kind": _("附件类型须为本通知规定的类型之一：%(k)s") % {
+            "k": "、".join(k["name"] for k in kinds.values()) or "—"
+        }})  # fmt: skip
+    if upload is None:
+        raise ValidationError({"file": _("请选择要上传的文件")})
+    name = (getattr(upload, "name", "") or "").rsplit("/", 1)[-1][:200]
+    limit = max_attachment_bytes()
+    size = upload.size
+    if size is None or size > limit:
+        raise ValidationError(
+            {"file": _("文件不能超过%(n)sMB") % {"n": _plain(Decimal(limit) / (1024 * 1024))}}
+        )
+    if size == 0:
+        raise ValidationError({"file": _("文件为空")})
+    upload.seek(0)
+    content = upload.read()
+    mime = sniff(name, content)
+    digest = hashlib.sha256(content).hexdigest()
+    if app.attachments.filter(kind=kind, sha256=digest).exists():
+        raise ValidationError({"file": _("该文件已作为“%(k)s”上传过") % {"k": kinds[kind]["name"]}})
+    att = Attachment(
+        application=app, kind=kind, name=name, size=len(content), content_type=mime, sha256=digest,
+        uploaded_by=user,
+    )  # fmt: skip
+    att.file.save(name, ContentFile(content), save=False)
+    att.save()
+    return att
+
+
+@transaction.atomic
+def delete_attachment(user, att: Attachment) -> None:
+    _check_draft(user, att.application)
+    storage, path = att.file.storage, att.file.name
+    att.delete()
+    # The file goes only when the row is gone for good (and no other row shares the checksum path).
+    if not Attachment.objects.filter(file=path).exists():
+        transaction.on_commit(lambda: storage.delete(path))
+
+
+def get_attachment(user, pk: int) -> Attachment:
+    """An attachment of an application ``user`` may see (experts never reach one through this)."""
+    if role_of(user) == Role.EXPERT:
+        raise PermissionDenied(_("专家不能通过此处下载申报附件"))
+    att = Attachment.objects.select_related("application").filter(pk=pk).first()
+    if att is None or not visible_applications(user).filter(pk=att.application_id).exists():
+        from django.http import Http404
+
+        raise Http404(_("未找到该附件"))
+    return att
+
+
+def kind_name(call: Call, code: str) -> str:
+    return _kinds(call).get(code, {}).get("name", code)
+
+
+# ----------------------------------------------------------------------------------- endorsement
+
+
+def district_staff(district_id) -> QuerySet:
+    return User.objects.filter(role=Role.DISTRICT_STAFF, district_id=district_id, is_active=True)
+
+
+def can_endorse(user, app: Application) -> Decision:
+    """The applicant's own district bureau endorses (推荐)."""
+    if role_of(user) != Role.DISTRICT_STAFF or not user.district_id:
+        return Decision(False, _("只有区县科技局工作人员可以推荐"))
+    if app.applicant.district_id != user.district_id:
+        return Decision(False, _("只能推荐本区县单位的申报"))
+    return Decision(True)
+
+
+def endorsement_queue(user) -> QuerySet[Application]:
+    """待推荐: submitted applications of the user's district to calls that ask for endorsement."""
+    if role_of(user) != Role.DISTRICT_STAFF or not user.district_id:
+        return Application.objects.none()
+    return (
+        visible_applications(user)
+        .filter(status=Application.Status.SUBMITTED, call__needs_endorsement=True)
+        .order_by("submitted_at", "pk")
+    )
+
+
+def _tell_applicant(app: Application, title: str, body: str) -> None:
+    notify(_users_of(app.applicant_id), title, body, _url("programme_application_detail", app.pk))
+
+
+@transaction.atomic
+def endorse(user, app: Application, note: str = "") -> Application:
+    app = Application.objects.select_related("call", "applicant").get(pk=app.pk)
+    can_endorse(user, app).enforce()
+    if not app.call.needs_endorsement:
+        raise ValidationError({"status": _("本通知无须区县推荐")})
+    note = (note or "").strip()
+    app = workflow.step(user, app, "endorse", _("推荐"), reason=note, endorsed_by=user, endorsement_note=note)
+    _tell_applicant(app, _("区县已推荐：%(t)s") % {"t": app.title}, note or _("区县科技局已推荐您的申报。"))
+    return app
+
+
+@transaction.atomic
+def decline_endorsement(user, app: Application, reason: str) -> Application:
+    app = Application.objects.select_related("call", "applicant").get(pk=app.pk)
+    can_endorse(user, app).enforce()
+    if not app.call.needs_endorsement:
+        raise ValidationError({"status": _("本通知无须区县推荐")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("不予推荐时必须说明原因")})
+    app = workflow.step(
+        user, app, "decline_endorsement", _("不予推荐"), reason=reason, endorsed_by=user,
+        endorsement_note=reason,
+    )  # fmt: skip
+    _tell_applicant(app, _("区县未推荐：%(t)s") % {"t": app.title}, reason)
+    return app
+
+
+def ready_for_formal_check(app: Application) -> bool:
+    """Endorsed, or submitted to a call that needs no endorsement."""
+    if app.status == Application.Status.ENDORSED:
+        return True
+    return app.status == Application.Status.SUBMITTED and not app.call.needs_endorsement
 
 
 # -------------------------------------------------------------------------------- formal check
@@ -474,7 +910,7 @@ def _similar(app: Application) -> list[tuple[str, bool, str]]:
     )
     if not others:
         return []
-    index = textmatch.TextIndex(encoder=None)
+    index = textmatch.TextIndex(tokenizer=textmatch.shared_tokenizer(), encoder=None)
     index.add(textmatch.Document(str(o.pk), o.text()) for o in others)
     by_id = {str(o.pk): o for o in others}
     out = []
@@ -508,8 +944,15 @@ def formal_check(user, app: Application) -> list[FormalFinding]:
         .select_related("call__programme_type", "applicant")
         .get(pk=app.pk)
     )
-    if app.status != Application.Status.SUBMITTED:
-        raise ValidationError({"status": _("只有已提交的申报才能进行形式审查")})
+    if not ready_for_formal_check(app):
+        raise ValidationError(
+            {
+                "status": _(
+                    "只有已提交（须区县推荐的通知为区县已推荐）的申报才能进行形式审查，当前状态为“%(s)s”"
+                )
+                % {"s": app.get_status_display()}
+            }
+        )
     call, ptype = app.call, app.call.programme_type
     rows = _eligibility(app)
     rows.append(_integrity(app))
@@ -561,7 +1004,7 @@ def decide(user, app: Application, decision: str, reason: str = "") -> Applicati
     can_manage(user).enforce()
     if decision not in DECISIONS:
         raise ValidationError({"decision": _("审查结论须为通过或退回")})
-    app = Application.objects.select_for_update().get(pk=app.pk)
+    app = Application.objects.select_for_update().select_related("call").get(pk=app.pk)
     method, label = DECISIONS[decision]
     _illegal(app, method, label)
     reason = (reason or "").strip()
@@ -571,33 +1014,18 @@ def decide(user, app: Application, decision: str, reason: str = "") -> Applicati
         raise ValidationError({"reason": _("退回时必须说明原因")})
     if decision == "pass" and not reason and app.findings.filter(ok=False).exists():
         raise ValidationError({"reason": _("形式审查发现问题，如仍通过须说明理由")})
-    before = app.status
-    getattr(app, method)()
-    app.decision_reason = reason
-    app.save()
-    _log(app, decision, before, user, reason)
+    app = workflow.step(user, app, method, label, reason=reason, action=decision, decision_reason=reason)
+    if decision == "pass":
+        title = _("形式审查通过：%(t)s") % {"t": app.title}
+        body = reason or _("您的申报已通过形式审查，将进入专家评审。")
+    else:
+        title = _("形式审查退回：%(t)s") % {"t": app.title}
+        body = _("退回原因：%(r)s。请修改后重新提交。") % {"r": reason}
+    _tell_applicant(app, title, body)
     return app
 
 
 # ------------------------------------------------------------------------------------- reporting
-
-
-def status_counts() -> list[dict]:
-    """Per programme type: calls and applications by status (for `kechuang programmes status`)."""
-    calls = Counter()
-    for row in Call.objects.values("programme_type_id", "status").annotate(n=Count("pk")):
-        calls[(row["programme_type_id"], row["status"])] = row["n"]
-    apps = Counter()
-    for row in Application.objects.values("call__programme_type_id", "status").annotate(n=Count("pk")):
-        apps[(row["call__programme_type_id"], row["status"])] = row["n"]
-    return [
-        {
-            "type": t,
-            "calls": {s: calls[(t.pk, s)] for s in Call.Status.values},
-            "applications": {s: apps[(t.pk, s)] for s in Application.Status.values},
-        }
-        for t in ProgrammeType.objects.all()
-    ]
 
 
 def export_rows(qs) -> list[list]:

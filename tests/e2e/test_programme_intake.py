@@ -1,0 +1,120 @@
+"""The intake path in the browser: staff draft a call and send the guide for review; a leader approves
+it; staff publish; an enterprise applies with an attachment and an institute co-applicant and submits;
+the district endorses; staff run the formal check and pass it."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from kechuang.policies.models import PolicyResult
+from kechuang.programs import services
+from kechuang.programs.demo import tiny_pdf
+from kechuang.programs.models import Application, Call
+from tests import factories as f
+from tests.e2e.conftest import sign_in
+from tests.programs.conftest import policy_result
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+TITLE = "2026年度重大技术攻关项目申报通知"
+
+
+def sign_out(page):
+    page.click("button:has-text('退出')")
+
+
+def test_draft_review_publish_apply_endorse_and_pass(page, city):
+    services.seed_programme_types()
+    policy_result(city["e1"], PolicyResult.Status.ELIGIBLE)
+    f.facts(city["e1"], 2025, dishonest=False)
+    today = timezone.localdate()
+
+    # Staff draft the call; the default rubric and attachment kinds are already filled in.
+    sign_in(page, "staff_u", f.PASSWORD)
+    page.goto("/programs/")
+    page.click("[data-testid=new-call]")
+    assert "技术创新性" in page.input_value("#id_rubric")
+    page.select_option("#id_programme_type", label="重大技术攻关项目")
+    page.fill("#id_title", TITLE)
+    page.fill("#id_guide", "支持企业牵头开展关键核心技术攻关。")
+    page.fill("#id_topics", "高性能陶瓷\n高端化工新材料")
+    page.fill("#id_budget_cap_wan", "500")
+    page.fill("#id_opens_on", (today - dt.timedelta(days=1)).isoformat())
+    page.fill("#id_closes_on", (today + dt.timedelta(days=30)).isoformat())
+    page.click("[data-testid=call-form] button[type=submit]")
+    assert page.inner_text("[data-testid=call-status]") == "草稿"
+    page.click("[data-testid=send-for-review]")
+    assert page.inner_text("[data-testid=call-status]") == "指南审核中"
+    assert page.locator("[data-testid=approve-call]").count() == 0  # never the drafter
+    sign_out(page)
+
+    sign_in(page, "leader_u", f.PASSWORD)
+    call = Call.objects.get()
+    page.goto(f"/programs/calls/{call.pk}/")
+    page.fill("#id_reason", "同意发布")
+    page.click("[data-testid=approve-call]")
+    assert page.inner_text("[data-testid=call-status]") == "指南已审定"
+    sign_out(page)
+
+    sign_in(page, "staff_u", f.PASSWORD)
+    page.goto(f"/programs/calls/{call.pk}/")
+    page.click("[data-testid=publish-call]")
+    assert page.inner_text("[data-testid=call-status]") == "已发布"
+    sign_out(page)
+
+    # The enterprise applies with an institute as co-applicant and uploads its attachments.
+    sign_in(page, "ent_u", f.PASSWORD)
+    page.goto("/programs/")
+    page.click(f"text={TITLE}")
+    page.click("[data-testid=apply]")
+    page.fill("#id_title", "氮化硅陶瓷轴承球近净成形关键技术")
+    page.fill("#id_abstract", "开发氮化硅陶瓷球气压烧结和精密研磨工艺，实现G5级轴承球批量制备。")
+    page.fill("#id_requested_wan", "300")
+    page.fill("#id_months", "24")
+    page.fill("#id_f_leader", "张伟")
+    page.fill("#id_f_goals", "建成年产千万粒陶瓷球示范线")
+    page.select_option("#id_co_applicants", label="山东理工大学")
+    page.click("[data-testid=save-and-attach]")
+    page.set_input_files(
+        "#id_file", files=[{"name": "fake.pdf", "mimeType": "application/pdf", "buffer": b"GIF89a not a pdf"}]
+    )
+    page.click("[data-testid=upload-attachment]")
+    assert "文件内容与扩展名" in page.inner_text("[data-testid=attachment-error]")
+    for kind, name in (("plan", "可行性研究报告.pdf"), ("finance", "财务审计报告.pdf")):
+        page.select_option("#id_kind", kind)
+        page.set_input_files(
+            "#id_file", files=[{"name": name, "mimeType": "application/pdf", "buffer": tiny_pdf(kind)}]
+        )
+        page.click("[data-testid=upload-attachment]")
+        assert name in page.inner_text("[data-testid=attachment-list]")
+    page.click("[data-testid=submit-application]")
+    assert page.inner_text("[data-testid=application-status]") == "已提交"
+    assert "山东理工大学" in page.inner_text("[data-testid=co-applicants]")
+    app = Application.objects.get()
+    sign_out(page)
+
+    # The district bureau endorses from its queue.
+    sign_in(page, "district_u", f.PASSWORD)
+    page.goto("/programs/")
+    page.click("[data-testid=nav-endorsements]")
+    page.click(f"[data-testid=endorsement-table] >> text={app.title}")
+    page.fill("#id_reason", "企业研发基础较好，同意推荐")
+    page.click("[data-testid=endorse]")
+    assert page.inner_text("[data-testid=application-status]") == "区县已推荐"
+    sign_out(page)
+
+    sign_in(page, "staff_u", f.PASSWORD)
+    page.goto(f"/programs/applications/{app.pk}/")
+    assert "财务审计报告.pdf" in page.inner_text("[data-testid=attachments]")
+    page.click("[data-testid=run-check]")
+    findings = page.inner_text("[data-testid=findings]")
+    assert "符合“高新技术企业认定”" in findings and "未列入失信名单" in findings
+    page.fill("#id_reason", "材料齐全")
+    page.click("[data-testid=pass]")
+    assert page.inner_text("[data-testid=application-status]") == "形式审查通过"
+    app.refresh_from_db()
+    assert app.status == "formal_passed" and app.attachments.count() == 2
+    assert [t.action for t in app.transitions.all()] == ["submit", "endorse", "pass"]
+    call.refresh_from_db()
+    assert [t.action for t in call.transitions.order_by("pk")] == ["send_for_review", "approve", "publish"]
