@@ -1,0 +1,247 @@
+"""Documents of the programmes app: the award list (.xlsx), the award notice (立项通知书, .docx) and the
+application pack (申报书, .pdf).
+
+The PDF uses ReportLab's built-in CID font STSong-Light, like the experts' draw record: the viewer
+supplies the glyphs, so nothing is downloaded or embedded.
+"""
+
+import io
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kechuang.core.pdf import styles as _styles
+from kechuang.core.pdf import table as _table
+from kechuang.core.spreadsheets import xlsx_bytes
+
+from .models import Application, Award, Call
+from .services import awards as award_services
+from .services import wan
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+AWARD_HEADERS = [
+    "评审排名", "项目名称", "承担单位", "区县", "申请金额（万元）", "支持金额（万元）", "已拨付（万元）",
+    "状态", "合同编号", "实施开始", "实施结束", "绩效等级", "递补自",
+]  # fmt: skip
+
+
+def bureau_name() -> str:
+    return getattr(settings, "KECHUANG_BUREAU_NAME", "") or _("市科学技术局")
+
+
+def award_list_xlsx(call: Call, awards) -> bytes:
+    awards = awards.select_related(
+        "application__applicant__district", "replaces__application"
+    ).prefetch_related("tranches")
+    return xlsx_bytes(
+        [_(h) for h in AWARD_HEADERS],
+        award_services.award_rows(awards.order_by("rank", "pk")),
+        sheet_title=_("立项名单"),
+    )
+
+
+# ------------------------------------------------------------------------------------ award notice
+
+
+def award_notice_docx(award: Award) -> bytes:
+    """立项通知书 for one award."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    app = award.application
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "SimSun"
+    style.font.size = Pt(12)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = title.add_run(_("项目立项通知书"))
+    run.bold = True
+    run.font.size = Pt(18)
+    doc.add_paragraph(
+        _("编号：%(n)s") % {"n": award.contract_no or f"{award.call.year}-{award.pk:04d}"}
+    ).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    doc.add_paragraph(_("%(o)s：") % {"o": app.applicant.name})
+    doc.add_paragraph(
+        _(
+            "经专家评审、社会公示，你单位申报的“%(t)s”项目列入%(c)s，予以立项支持，"
+            "支持经费%(a)s万元。请按照合同约定组织实施，按期完成考核指标。"
+        )
+        % {"t": app.title, "c": award.call.title, "a": wan(award.amount_yuan)}
+    )
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    term = (
+        _("%(a)s至%(b)s") % {"a": award.starts_on, "b": award.ends_on}
+        if award.starts_on
+        else _("%(m)s个月（以合同约定为准）") % {"m": app.months}
+    )
+    for label, value in [
+        (_("项目名称"), app.title),
+        (_("承担单位"), app.applicant.name),
+        (_("计划类别"), award.call.programme_type.name),
+        (_("支持金额"), _("%(a)s万元") % {"a": wan(award.amount_yuan)}),
+        (_("实施期"), term),
+        (_("合同编号"), award.contract_no or _("待签订")),
+    ]:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = str(label), str(value)
+
+    milestones = list(award.milestones.all())
+    if milestones:
+        doc.add_paragraph(_("考核节点"))
+        t = doc.add_table(rows=1, cols=4)
+        t.style = "Table Grid"
+        for cell, text in zip(
+            t.rows[0].cells, [_("序号"), _("节点名称"), _("考核内容"), _("到期日")], strict=True
+        ):
+            cell.text = str(text)
+        for m in milestones:
+            cells = t.add_row().cells
+            cells[0].text, cells[1].text = str(m.seq), m.title
+            cells[2].text, cells[3].text = m.deliverable, m.due_on.isoformat()
+    tranches = list(award.tranches.select_related("milestone"))
+    if tranches:
+        doc.add_paragraph(_("资金拨付计划"))
+        t = doc.add_table(rows=1, cols=3)
+        t.style = "Table Grid"
+        for cell, text in zip(t.rows[0].cells, [_("批次"), _("金额（万元）"), _("拨付条件")], strict=True):
+            cell.text = str(text)
+        for tr in tranches:
+            cells = t.add_row().cells
+            cells[0].text, cells[1].text = str(tr.seq), str(wan(tr.amount_yuan))
+            cells[2].text = (
+                _("节点“%(t)s”完成后") % {"t": tr.milestone.title} if tr.milestone_id else _("合同签订后")
+            )
+    doc.add_paragraph("")
+    for text in (bureau_name(), (award.signed_on or timezone.localdate()).strftime("%Y年%m月%d日")):
+        p = doc.add_paragraph(str(text))
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+# -------------------------------------------------------------------------------- application pack
+
+
+def _value(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def application_pdf(app: Application) -> bytes:
+    """申报书: the fixed fields, the form fields per the call's schema (in the schema's order), the
+    co-applicants, the attachments list, the formal check findings and the district endorsement."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    s = _styles()
+
+    def P(text, style="body"):
+        return Paragraph(escape(str(text)).replace("\n", "<br/>"), s[style])
+
+    story = [P(_("科技计划项目申报书"), "title"), P(app.call.title, "h2")]
+    rows = [
+        [_("项目名称"), app.title],
+        [_("申报单位"), app.applicant.name],
+        [_("所在区县"), app.applicant.district.name if app.applicant.district_id else "—"],
+        [_("申请支持金额"), _("%(a)s万元") % {"a": wan(app.requested_yuan)}],
+        [_("实施期"), _("%(m)s个月") % {"m": app.months}],
+        [_("状态"), app.get_status_display()],
+        [
+            _("提交时间"),
+            timezone.localtime(app.submitted_at).strftime("%Y-%m-%d %H:%M") if app.submitted_at else "—",
+        ],
+        [_("填报表单版本"), str(app.schema_version)],
+    ]
+    story.append(_table([[P(a), P(b)] for a, b in rows], [35 * mm, 135 * mm], header=False))
+    story.append(P(_("项目摘要"), "h2"))
+    story.append(P(app.abstract))
+
+    props = (app.call.form_schema or {}).get("properties", {})
+    if props:
+        story.append(P(_("申报书内容"), "h2"))
+        story.append(
+            _table(
+                [
+                    [P(prop.get("title", name)), P(_value(app.form_data.get(name)))]
+                    for name, prop in props.items()
+                ],
+                [45 * mm, 125 * mm],
+                header=False,
+            )
+        )
+    story.append(P(_("合作单位"), "h2"))
+    co = list(app.co_applicants.all())
+    story.append(P("、".join(o.name for o in co) if co else _("无")))
+
+    story.append(P(_("附件清单"), "h2"))
+    attachments = list(app.attachments.all())
+    if attachments:
+        kinds = {
+            k.get("code"): k.get("name") for k in (app.call.attachment_kinds or []) if isinstance(k, dict)
+        }
+        rows = [[P(_("附件类型")), P(_("文件名")), P(_("大小（KB）")), P(_("校验值（SHA-256前16位）"))]]
+        rows += [
+            [P(kinds.get(a.kind, a.kind)), P(a.name), P(f"{a.size / 1024:.0f}"), P(a.sha256[:16])]
+            for a in attachments
+        ]
+        story.append(_table(rows, [35 * mm, 70 * mm, 20 * mm, 45 * mm]))
+    else:
+        story.append(P(_("无")))
+
+    story.append(P(_("形式审查"), "h2"))
+    findings = list(app.findings.all())
+    if findings:
+        rows = [[P(_("结果")), P(_("说明"))]]
+        rows += [[P(_("符合") if f.ok else _("问题")), P(f.text)] for f in findings]
+        story.append(_table(rows, [20 * mm, 150 * mm]))
+    else:
+        story.append(P(_("尚未进行形式审查")))
+    if app.decision_reason:
+        story.append(P(_("审查意见：%(r)s") % {"r": app.decision_reason}))
+
+    story.append(P(_("区县推荐"), "h2"))
+    if not app.call.needs_endorsement:
+        story.append(P(_("本通知无需区县推荐")))
+    elif app.endorsed_by_id:
+        story.append(
+            P(
+                _("推荐人：%(u)s；推荐意见：%(n)s")
+                % {
+                    "u": app.endorsed_by.get_full_name() or app.endorsed_by.username,
+                    "n": app.endorsement_note or "—",
+                }
+            )
+        )
+    else:
+        story.append(P(_("尚未推荐")))
+
+    story.append(Spacer(1, 6 * mm))
+    story.append(
+        P(
+            _("本申报书由%(b)s科技计划管理系统于%(d)s生成。")
+            % {"b": bureau_name(), "d": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+            "small",
+        )
+    )
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=15 * mm, bottomMargin=15 * mm,
+        title=app.title, author="Kechuang",
+    )  # fmt: skip
+    doc.build(story)
+    return buffer.getvalue()
