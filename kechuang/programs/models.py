@@ -171,7 +171,7 @@ class Application(models.Model):
         FORMAL_FAILED = "formal_failed", _("形式审查退回")
         IN_REVIEW = "in_review", _("专家评审中")
         REVIEWED = "reviewed", _("评审完成")
-        AWARDED = "awarded", _("拟立项")
+        AWARDED = "awarded", _("列入立项")
         WAITLISTED = "waitlisted", _("递补候选")
         REJECTED = "rejected", _("未立项")
 
@@ -823,6 +823,7 @@ class ProjectCheck(models.Model):
     result = models.CharField(_("结论"), max_length=16)
     score = models.DecimalField(_("得分"), max_digits=5, decimal_places=1, null=True, blank=True)
     opinion = models.TextField(_("意见"))
+    deadline = models.DateField(_("整改期限"), null=True, blank=True)
     recommendation = models.CharField(_("后续建议"), max_length=16, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -995,6 +996,7 @@ class Bid(models.Model):
     score = models.DecimalField(_("遴选得分"), max_digits=5, decimal_places=1, null=True, blank=True)
     gate_score = models.DecimalField(_("节点考核得分"), max_digits=5, decimal_places=1, null=True, blank=True)
     opinion = models.TextField(_("评议意见"), blank=True)
+    gate_opinion = models.TextField(_("节点考核意见"), blank=True)
     status = FSMField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED, protected=False
     )
