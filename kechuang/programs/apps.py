@@ -18,8 +18,7 @@ class ProgramsConfig(AppConfig):
         applicants = {Role.ENTERPRISE, Role.INSTITUTE}
         add_nav(_("科技计划"), "programme_calls", everyone, order=50)
         add_nav(_("项目申报"), "programme_applications", city | applicants | {Role.DISTRICT_STAFF}, order=51)
-        add_nav(_("我的评审"), "programme_my_reviews", {Role.EXPERT}, order=52)
-        add_nav(_("揭榜挂帅"), "challenge_board", everyone, order=54)
+        add_nav(_("项目评分"), "programme_my_reviews", {Role.EXPERT}, order=52)
         add_demo_step(demo.load_programmes, order=500)
         add_demo_step(demo_review.load_review, order=510)
         add_demo_step(demo_awards.load_awards, order=520)
