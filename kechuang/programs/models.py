@@ -752,7 +752,7 @@ class Milestone(models.Model):
     """A contract milestone (合同节点) with its deliverable."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("未到期")
+        PENDING = "pending", _("待完成")
         DONE = "done", _("已完成")
         MISSED = "missed", _("未按期完成")
 

@@ -254,9 +254,16 @@ def _review_due(batch: _Batch) -> None:
         for seat in seats.select_related("expert__user", "item__programme_entry"):
             pending[seat.expert_id].add(seat.item.programme_entry.pk)
             experts[seat.expert_id] = seat.expert
-        for review in Review.objects.filter(entry__round=rnd).select_related("expert__user"):
+        for review in Review.objects.filter(entry__round=rnd).select_related("expert__user", "assignment"):
+            seat = review.assignment
             if review.status == Review.Status.SUBMITTED:
                 pending[review.expert_id].discard(review.entry_id)
+            elif seat is not None and (
+                seat.withdrawn or seat.reserve or seat.declaration == Assignment.Declaration.CONFLICT
+            ):
+                # A draft left on a seat that was withdrawn (or found in conflict) can no longer be
+                # submitted: its expert has nothing to do here.
+                continue
             else:
                 pending[review.expert_id].add(review.entry_id)
                 experts[review.expert_id] = review.expert

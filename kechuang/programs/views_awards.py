@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -285,6 +285,14 @@ def _sign_data(post) -> dict:
     }
 
 
+def _part(model, award, value):
+    """The award's milestone, tranche, objection or finding named by a posted id (404 if malformed)."""
+    value = (value or "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise Http404(_("未找到该记录"))
+    return get_object_or_404(model, pk=int(value), award=award)
+
+
 @login_required
 @require_POST
 def award_action(request, pk: int, action: str):
@@ -302,11 +310,11 @@ def award_action(request, pk: int, action: str):
             svc.sign(user, award, **_sign_data(post))
             messages.success(request, _("合同已签订"))
         elif action == "milestone":
-            ms = get_object_or_404(Milestone, pk=post.get("milestone"), award=award)
+            ms = _part(Milestone, award, post.get("milestone"))
             svc.mark_milestone(user, ms, post.get("status", ""), post.get("note", ""), post.get("on") or None)
             messages.success(request, _("已登记节点完成情况"))
         elif action == "pay":
-            tr = get_object_or_404(Tranche, pk=post.get("tranche"), award=award)
+            tr = _part(Tranche, award, post.get("tranche"))
             svc.pay_tranche(user, tr, post.get("paid_on") or None)
             messages.success(request, _("已登记拨付"))
         elif action == "midterm":
@@ -335,7 +343,7 @@ def award_action(request, pk: int, action: str):
             )
             messages.info(request, out["message"])
         elif action == "objection":
-            obj = get_object_or_404(Objection, pk=post.get("objection"), award=award)
+            obj = _part(Objection, award, post.get("objection"))
             out = svc.handle_objection(user, obj, post.get("decision", ""), post.get("response", ""))
             messages.success(request, _("异议已处理"))
             if out["message"]:
@@ -348,7 +356,7 @@ def award_action(request, pk: int, action: str):
             )  # fmt: skip
             messages.success(request, _("已登记审计发现"))
         elif action in ("respond", "resolve"):
-            finding = get_object_or_404(AuditFinding, pk=post.get("finding"), award=award)
+            finding = _part(AuditFinding, award, post.get("finding"))
             if action == "respond":
                 svc.respond_finding(user, finding, post.get("response", ""))
                 messages.success(request, _("已填写整改情况"))

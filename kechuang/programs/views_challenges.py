@@ -5,7 +5,7 @@ payments show only to those ``services.challenges.visible_bids`` allows.
 """
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -222,7 +222,7 @@ def _parse_plans(post, selected) -> dict:
                 raise ValidationError({"due_on": _("%(w)s：计划日期格式不正确") % {"w": where}}) from None
             try:
                 amount_yuan = Decimal(amount) * WAN
-            except InvalidOperation:
+            except ArithmeticError:  # InvalidOperation, and Overflow of an absurd exponent
                 raise ValidationError(
                     {"amount_yuan": _("%(w)s：金额须为数字（万元）") % {"w": where}}
                 ) from None
@@ -270,7 +270,8 @@ def _detail(request, challenge: Challenge, *, bid_form=None, plan_post=None, sta
             "poster_waits": svc.is_poster(user, challenge) and not svc.poster_sees_bids(challenge),
             "can_edit": bool(svc.can_edit(user, challenge)),
             "can_cancel": bool(svc.can_cancel(user, challenge))
-            and challenge.status in ("draft", "posted", "selecting"),
+            and challenge.status in ("draft", "posted", "selecting")
+            and not challenge.bids.filter(status=Bid.Status.SELECTED).exists(),
             "show_bid_form": can_bid and bid_open and not live_own,
             "bid_open": bid_open,
             "bid_form": bid_form or (BidForm() if can_bid and bid_open and not live_own else None),

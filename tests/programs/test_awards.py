@@ -134,7 +134,9 @@ def test_notice_objection_and_approval_rules(city):
     call, apps = in_notice(city)
     award = apps[0].award_record
     assert award.status == "in_notice"
-    assert award.notice_ends == timezone.localdate() + dt.timedelta(days=call.notice_days)
+    # A 5-day notice: today and the four days after it.
+    assert (award.notice_ends - award.notice_starts).days + 1 == call.notice_days
+    assert award.notice_starts == timezone.localdate()
     err = refused(ValidationError, svc.approve, staff, award)
     assert "公示期满后方可正式立项" in err.message_dict["notice_ends"][0]
     err = refused(

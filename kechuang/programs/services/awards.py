@@ -53,6 +53,8 @@ from ..models import (
 from . import wan
 
 PASSING_SCORE = Decimal(60)
+# What the money columns hold (16 digits, 2 after the point): a larger amount is refused, not stored.
+MONEY_LIMIT = Decimal(10) ** 14
 
 # (lowest score, grade, recommendation), best first.
 GRADE_BANDS = [
@@ -119,7 +121,11 @@ def notice_awards() -> QuerySet[Award]:
 
 def _applicant_users(award_or_app) -> list[User]:
     app = award_or_app.application if isinstance(award_or_app, Award) else award_or_app
-    return list(User.objects.filter(organisation_id=app.applicant_id, is_active=True))
+    return list(
+        User.objects.filter(
+            organisation_id=app.applicant_id, role__in=[Role.ENTERPRISE, Role.INSTITUTE], is_active=True
+        )
+    )
 
 
 def _staff_users() -> list[User]:
@@ -147,6 +153,8 @@ def _money(value, field: str) -> Decimal:
         raise ValidationError({field: _("金额须为数字")}) from None
     if not amount.is_finite() or amount <= 0:
         raise ValidationError({field: _("金额须大于0")})
+    if amount >= MONEY_LIMIT:
+        raise ValidationError({field: _("金额过大，须小于%(m)s万元") % {"m": wan(MONEY_LIMIT)}})
     if amount != amount.quantize(Decimal("0.01")):
         raise ValidationError({field: _("金额最多精确到分")})
     return amount
@@ -268,7 +276,7 @@ def propose_awards(
     from 评审中 to 立项中. ``total_budget_yuan``/``max_awards``, when given, are saved on the call
     first (the staff confirm them on the same form)."""
     can_manage(user).enforce()
-    call = Call.objects.select_for_update().select_related("programme_type").get(pk=call.pk)
+    call = Call.objects.select_for_update(of=("self",)).select_related("programme_type").get(pk=call.pk)
     workflow.guard(call, "start_awarding", _("开始立项"))
     if total_budget_yuan is not None:
         call.total_budget_yuan = _money(total_budget_yuan, "total_budget_yuan")
@@ -322,7 +330,7 @@ def adjust_amount(user, award: Award, amount_yuan, reason: str) -> Award:
     or what the budget leaves."""
     can_manage(user).enforce()
     award = (
-        Award.objects.select_for_update()
+        Award.objects.select_for_update(of=("self",))
         .select_related("application", "call__programme_type")
         .get(pk=award.pk)
     )
@@ -378,7 +386,8 @@ def start_notice(user, call: Call, today: dt.date | None = None) -> list[Award]:
     awards = list(call.awards.filter(status=Award.Status.PROPOSED).select_related("application"))
     if not awards:
         raise ValidationError({"call": _("本通知没有拟立项的项目，无需公示")})
-    ends = today + dt.timedelta(days=call.notice_days)
+    # A notice of n days runs n calendar days, the first day included.
+    ends = today + dt.timedelta(days=max(call.notice_days, 1) - 1)
     out = []
     for award in awards:
         award = workflow.step(
@@ -412,7 +421,7 @@ def _text(value, field: str, label: str, low: int, high: int) -> str:
 def submit_objection(user, award: Award, name: str, contact: str, text: str, today=None) -> Objection:
     """Anyone (signed in or not) may object to an award during its notice period."""
     today = today or timezone.localdate()
-    award = Award.objects.select_for_update().get(pk=award.pk)
+    award = Award.objects.select_for_update(of=("self",)).get(pk=award.pk)
     if award.status != Award.Status.IN_NOTICE or not (
         award.notice_starts and award.notice_ends and award.notice_starts <= today <= award.notice_ends
     ):
@@ -429,7 +438,8 @@ def submit_objection(user, award: Award, name: str, contact: str, text: str, tod
         text=text,
         submitted_by=user if user is not None and user.is_authenticated else None,
     )
-    _note(user, award, "objection", _("收到公示异议（%(n)s）") % {"n": name})
+    # The audit row is shown to the applicant: it names nobody (the objection itself keeps who).
+    _note(None, award, "objection", _("收到公示异议"))
     notify(
         _staff_users(),
         _("立项公示收到异议：%(t)s") % {"t": award.application.title},
@@ -444,7 +454,7 @@ def handle_objection(user, objection: Objection, decision: str, response: str) -
     """Upheld: the award is cancelled and the waiting list offers a replacement; dismissed: the notice
     goes on. The response is recorded either way."""
     can_manage(user).enforce()
-    objection = Objection.objects.select_for_update().select_related("award").get(pk=objection.pk)
+    objection = Objection.objects.select_for_update(of=("self",)).select_related("award").get(pk=objection.pk)
     if decision not in (Objection.Status.UPHELD, Objection.Status.DISMISSED):
         raise ValidationError({"decision": _("处理结论须为“异议成立”或“异议不成立”")})
     if objection.status != Objection.Status.OPEN:
@@ -477,7 +487,7 @@ def approve(user, award: Award, today: dt.date | None = None) -> Award:
     """Formal approval (正式立项): only after the notice period and with no objection open."""
     can_manage(user).enforce()
     today = today or timezone.localdate()
-    award = Award.objects.select_for_update().select_related("application").get(pk=award.pk)
+    award = Award.objects.select_for_update(of=("self",)).select_related("application").get(pk=award.pk)
     workflow.guard(award, "approve", _("正式立项"))
     if award.notice_ends is None or today <= award.notice_ends:
         raise ValidationError(
@@ -545,7 +555,7 @@ def sign(
     tranches adding up exactly to the award, each released by a milestone of this contract or none."""
     can_manage(user).enforce()
     award = (
-        Award.objects.select_for_update()
+        Award.objects.select_for_update(of=("self",))
         .select_related("application", "call__programme_type")
         .get(pk=award.pk)
     )
@@ -637,7 +647,9 @@ def sign(
 def mark_milestone(user, milestone: Milestone, status: str, note: str = "", on=None) -> Milestone:
     can_manage(user).enforce()
     milestone = (
-        Milestone.objects.select_for_update().select_related("award__application").get(pk=milestone.pk)
+        Milestone.objects.select_for_update(of=("self",))
+        .select_related("award__application")
+        .get(pk=milestone.pk)
     )
     award = milestone.award
     if award.status not in RUNNING:
@@ -678,7 +690,7 @@ def pay_tranche(user, tranche: Tranche, paid_on=None) -> Tranche:
     its milestone is done."""
     can_manage(user).enforce()
     tranche = (
-        Tranche.objects.select_for_update()
+        Tranche.objects.select_for_update(of=("self",))
         .select_related("award__application", "milestone")
         .get(pk=tranche.pk)
     )
@@ -766,7 +778,7 @@ def acceptance(user, award: Award, passed: bool, opinion: str, held_on=None) -> 
     held_on = _date(held_on, "held_on", _("验收日期")) if held_on else timezone.localdate()
     opinion = _opinion(opinion)
     method, label = ("accept", _("验收通过")) if passed else ("fail", _("验收不通过"))
-    award = Award.objects.select_for_update().get(pk=award.pk)  # the caller's copy may be stale
+    award = Award.objects.select_for_update(of=("self",)).get(pk=award.pk)  # the caller's copy may be stale
     workflow.guard(award, method, label)
     if passed:
         pending = list(
@@ -812,7 +824,7 @@ def evaluate(user, award: Award, score, opinion: str, held_on=None) -> Award:
         raise ValidationError({"score": _("绩效评价得分须为0至100的数字")})
     score = score.quantize(Decimal("0.1"))
     opinion = _opinion(opinion)
-    award = Award.objects.select_for_update().get(pk=award.pk)  # the caller's copy may be stale
+    award = Award.objects.select_for_update(of=("self",)).get(pk=award.pk)  # the caller's copy may be stale
     workflow.guard(award, "evaluate", _("绩效评价"))
     grade, rec = grade_for(score, award.status == Award.Status.FAILED)
     award = workflow.step(
@@ -917,7 +929,11 @@ def record_finding(
 @transaction.atomic
 def respond_finding(user, finding: AuditFinding, response: str) -> AuditFinding:
     """The project's unit (or staff on its behalf) states what was corrected."""
-    finding = AuditFinding.objects.select_for_update().select_related("award__application").get(pk=finding.pk)
+    finding = (
+        AuditFinding.objects.select_for_update(of=("self",))
+        .select_related("award__application")
+        .get(pk=finding.pk)
+    )
     if not (can_manage(user) or is_owner(user, finding.award)):
         raise PermissionDenied(_("只有项目承担单位或市局工作人员可以填写整改情况"))
     if finding.status != AuditFinding.Status.OPEN:
@@ -931,7 +947,7 @@ def respond_finding(user, finding: AuditFinding, response: str) -> AuditFinding:
 @transaction.atomic
 def resolve_finding(user, finding: AuditFinding) -> AuditFinding:
     can_manage(user).enforce()
-    finding = AuditFinding.objects.select_for_update().select_related("award").get(pk=finding.pk)
+    finding = AuditFinding.objects.select_for_update(of=("self",)).select_related("award").get(pk=finding.pk)
     if finding.status != AuditFinding.Status.OPEN:
         raise ValidationError({"status": _("该审计发现已整改完毕")})
     if not finding.response.strip():

@@ -237,7 +237,12 @@ def board(user, *, field: str = "", status: str = "") -> dict:
 
 
 def _org_users(org_ids) -> list[User]:
-    return list(User.objects.filter(organisation_id__in=list(org_ids), is_active=True))
+    """The organisations' own accounts (not an expert who happens to work there)."""
+    return list(
+        User.objects.filter(
+            organisation_id__in=list(org_ids), role__in=[Role.ENTERPRISE, Role.INSTITUTE], is_active=True
+        )
+    )
 
 
 def _staff_users() -> list[User]:
@@ -311,7 +316,7 @@ def save_challenge(user, data: dict, challenge: Challenge | None = None) -> Chal
     """Create a draft (an enterprise's for its own organisation, staff's for the bureau) or edit one."""
     can_draft(user).enforce()
     if challenge is not None:
-        challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
+        challenge = Challenge.objects.select_for_update(of=("self",)).get(pk=challenge.pk)
         can_edit(user, challenge).enforce()
         record = challenge
     else:
@@ -339,7 +344,7 @@ def save_challenge(user, data: dict, challenge: Challenge | None = None) -> Chal
 def post_challenge(user, challenge: Challenge, reason: str = "") -> Challenge:
     """Staff post a bureau draft, or approve and post an enterprise's draft."""
     can_manage(user).enforce()
-    fresh = Challenge.objects.select_for_update().get(pk=challenge.pk)
+    fresh = Challenge.objects.select_for_update(of=("self",)).get(pk=challenge.pk)
     workflow.guard(fresh, "post", _("发榜"))
     _check_challenge(fresh, today())
     action = "approve_post" if fresh.poster_id else "post"
@@ -357,12 +362,15 @@ def post_challenge(user, challenge: Challenge, reason: str = "") -> Challenge:
 @transaction.atomic
 def cancel_challenge(user, challenge: Challenge, reason: str) -> Challenge:
     """Withdraw a challenge (撤榜) before it runs; pending bids end as not selected."""
-    fresh = Challenge.objects.select_for_update().get(pk=challenge.pk)
+    fresh = Challenge.objects.select_for_update(of=("self",)).get(pk=challenge.pk)
     can_cancel(user, fresh).enforce()
     workflow.guard(fresh, "cancel", _("撤榜"))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("撤榜须说明原因")})
+    if fresh.bids.filter(status=Bid.Status.SELECTED).exists():
+        # A selected team has no way back to "not selected": once teams are chosen, the work starts.
+        raise ValidationError({"status": _("已选定入选团队的榜单不能撤榜")})
     pending = list(fresh.bids.filter(status=Bid.Status.SUBMITTED))
     fresh = workflow.step(user, fresh, "cancel", _("撤榜"), reason=reason)
     for bid in pending:
@@ -409,7 +417,7 @@ def _check_bid_open(challenge: Challenge, field: str = "challenge") -> None:
 @transaction.atomic
 def submit_bid(user, challenge: Challenge, data: dict) -> Bid:
     """Bid for the user's organisation (揭榜)."""
-    challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
+    challenge = Challenge.objects.select_for_update(of=("self",)).get(pk=challenge.pk)
     can_bid(user, challenge).enforce()
     _check_bid_open(challenge)
     if challenge.bids.filter(LIVE_BID, organisation_id=user.organisation_id).exists():
@@ -442,7 +450,7 @@ def submit_bid(user, challenge: Challenge, data: dict) -> Bid:
 
 
 def _own_bid(user, bid: Bid) -> Bid:
-    fresh = Bid.objects.select_for_update().select_related("challenge").get(pk=bid.pk)
+    fresh = Bid.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=bid.pk)
     can_bid(user).enforce()
     if fresh.organisation_id != user.organisation_id:
         raise PermissionDenied(_("只能撤回本单位的揭榜"))
@@ -460,8 +468,19 @@ def withdraw_bid(user, bid: Bid, reason: str = "") -> Bid:
 # ------------------------------------------------------------------------------------- selection
 
 
+def _ids(values, field: str) -> set[int]:
+    """Posted record ids as integers; anything else is refused naming the field."""
+    out = set()
+    for value in values:
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isascii() or not text.isdigit() or len(text) > 18:
+            raise ValidationError({field: _("所选团队不正确")})
+        out.add(int(text))
+    return out
+
+
 def _locked(challenge: Challenge) -> Challenge:
-    return Challenge.objects.select_for_update().get(pk=challenge.pk)
+    return Challenge.objects.select_for_update(of=("self",)).get(pk=challenge.pk)
 
 
 @transaction.atomic
@@ -505,7 +524,7 @@ def _opinion(opinion) -> str:
 def score_bid(user, bid: Bid, score, opinion: str) -> Bid:
     """Record the selection score (0–100) and opinion of a bid while the challenge is selecting."""
     can_manage(user).enforce()
-    fresh = Bid.objects.select_for_update().select_related("challenge").get(pk=bid.pk)
+    fresh = Bid.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=bid.pk)
     if fresh.challenge.status != Challenge.Status.SELECTING or fresh.status != Bid.Status.SUBMITTED:
         raise ValidationError({"score": _("只有遴选中的榜单、尚未决定的揭榜才能评分")})
     fresh.score = _score(score, "score")
@@ -534,7 +553,7 @@ def select_bids(user, challenge: Challenge, bid_ids, reason: str = "") -> Challe
     pending = list(fresh.bids.filter(status=Bid.Status.SUBMITTED).order_by("pk"))
     if fresh.bids.filter(status=Bid.Status.SELECTED).exists():
         raise ValidationError({"bids": _("本榜单已选定团队")})
-    ids = {int(i) for i in bid_ids}
+    ids = _ids(bid_ids, "bids")
     by_id = {b.pk: b for b in pending}
     if not ids <= set(by_id):
         raise ValidationError({"bids": _("只能选定本榜单中待遴选的揭榜")})
@@ -607,6 +626,13 @@ def start(user, challenge: Challenge, plans: dict) -> Challenge:
                     {"due_on": _("%(w)s：计划日期须在%(a)s至%(b)s之间") % {"w": where, "a": on, "b": end}}
                 )
             amount = _decimal(row.get("amount_yuan"), "amount_yuan", _("金额"))
+            if amount > fresh.bounty_yuan:
+                raise ValidationError(
+                    {
+                        "amount_yuan": _("%(w)s：金额不能超过榜额%(b)s万元")
+                        % {"w": where, "b": wan(fresh.bounty_yuan)}
+                    }
+                )
             if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
                 raise ValidationError({"amount_yuan": _("%(w)s：金额须大于0（精确到分）") % {"w": where}})
             if horse and due > fresh.gate_on:
@@ -678,7 +704,7 @@ def _check_gate_time(c: Challenge) -> None:
 @transaction.atomic
 def record_gate_score(user, bid: Bid, score, opinion: str) -> Bid:
     can_manage(user).enforce()
-    fresh = Bid.objects.select_for_update().select_related("challenge").get(pk=bid.pk)
+    fresh = Bid.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=bid.pk)
     _check_gate_time(fresh.challenge)
     if fresh.status != Bid.Status.SELECTED:
         raise ValidationError({"gate_score": _("只有入选团队才有节点考核得分")})
@@ -717,7 +743,7 @@ def pass_gate(user, challenge: Challenge, keep_ids=None, reason: str = "") -> Ch
             {"gate_score": _("以下团队尚无节点考核得分：%(o)s") % {"o": "、".join(unscored)}}
         )
     k = fresh.gate_keep
-    keep_ids = {int(i) for i in keep_ids} if keep_ids else set()
+    keep_ids = _ids(keep_ids, "keep") if keep_ids else set()
     if tied:
         sure = {b.pk for b in teams if b.gate_score > tied[0].gate_score}
         tied_ids = {b.pk for b in tied}
@@ -751,7 +777,7 @@ def pass_gate(user, challenge: Challenge, keep_ids=None, reason: str = "") -> Ch
         notify(
             _org_users([bid.organisation_id]),
             (_("通过赛马节点：%(t)s") if kept else _("赛马节点未通过：%(t)s")) % {"t": fresh.title},
-            _("节点考核得分%(s)s。%(o)s") % {"s": bid.gate_score, "o": bid.opinion},
+            _("节点考核得分%(s)s。%(o)s") % {"s": bid.gate_score, "o": bid.gate_opinion},
             _url(fresh),
         )
     return fresh
@@ -782,7 +808,11 @@ def pay(user, payment: BountyPayment, paid_on: dt.date | None = None) -> BountyP
     """Mark a payment paid: only for a selected or continuing team, in order, and in a horse race a
     post-gate payment only after the gate."""
     can_manage(user).enforce()
-    fresh = BountyPayment.objects.select_for_update().select_related("bid__challenge").get(pk=payment.pk)
+    fresh = (
+        BountyPayment.objects.select_for_update(of=("self",))
+        .select_related("bid__challenge")
+        .get(pk=payment.pk)
+    )
     bid, c = fresh.bid, fresh.bid.challenge
     if fresh.status != BountyPayment.Status.PLANNED:
         raise ValidationError({"status": _("只有待兑付的款项才能兑付")})
@@ -823,7 +853,7 @@ def finish_bid(user, bid: Bid, outcome: str, reason: str = "") -> Bid:
     can_manage(user).enforce()
     if outcome not in ("deliver", "fail"):
         raise ValidationError({"outcome": _("攻关结果须为成功或失败")})
-    fresh = Bid.objects.select_for_update().select_related("challenge").get(pk=bid.pk)
+    fresh = Bid.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=bid.pk)
     c = fresh.challenge
     label = _("攻关成功") if outcome == "deliver" else _("攻关失败")
     if c.status not in (Challenge.Status.RUNNING, Challenge.Status.GATED):
