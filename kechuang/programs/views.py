@@ -54,6 +54,7 @@ def call_detail(request, pk: int):
         "programs/call_detail.html",
         {
             "call": call,
+            "eligibility": services.eligibility_names(call),
             "can_manage": can_manage,
             "can_approve": call.status == Call.Status.IN_REVIEW
             and services.can_approve_guide(user, call).allowed,
@@ -287,6 +288,8 @@ def application_detail(request, pk: int):
         a.kind_label = services.kind_name(app.call, a.kind)
     can_manage = services.can_manage(user).allowed
     reviewed = app.status in REVIEW_OR_LATER
+    city = services.role_of(user) in services.CITY_READERS
+    is_owner = services.can_apply(user).allowed and app.applicant_id == user.organisation_id
     return render(
         request,
         "programs/application_detail.html",
@@ -300,14 +303,15 @@ def application_detail(request, pk: int):
             "can_endorse": app.status == Application.Status.SUBMITTED
             and app.call.needs_endorsement
             and services.can_endorse(user, app).allowed,
-            "is_owner": services.can_apply(user).allowed and app.applicant_id == user.organisation_id,
+            "is_owner": is_owner,
             "decision_form": DecisionForm(),
             "reason_form": ReasonForm(),
             "requested_wan": services.wan(app.requested_yuan),
             "attachments": attachments,
             "co_applicants": app.co_applicants.all(),
-            "show_feedback": reviewed,
-            "show_pdf": reviewed or services.role_of(user) in services.CITY_READERS,
+            # The review feedback is the applicant's and the bureau's only (services.review.feedback).
+            "show_feedback": reviewed and (city or is_owner),
+            "show_pdf": reviewed or city,
         },
     )
 

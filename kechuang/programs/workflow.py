@@ -41,7 +41,7 @@ def guard(obj, method: str, label) -> None:
 def step(user, obj, method: str, label, *, reason: str = "", action: str | None = None, **changes):
     """Run transition ``method`` on a fresh, locked copy of ``obj``; set ``changes`` on it in the same
     save. Returns the saved copy. ``label`` is the action in words for the refusal message."""
-    fresh = type(obj).objects.select_for_update().get(pk=obj.pk)
+    fresh = type(obj).objects.select_for_update(of=("self",)).get(pk=obj.pk)
     guard(fresh, method, label)
     before = fresh.status
     getattr(fresh, method)()

@@ -330,7 +330,7 @@ def test_attachment_download_scope(client, intake):
     url = reverse("programme_attachment_download", args=[att.pk])
     for who, code in [
         ("enterprise", 200), ("staff", 200), ("leader", 200), ("district", 200), ("other_district", 404),
-        ("expert", 403),
+        ("expert", 403),  # not on a panel for it (see test_review_attachments.py)
     ]:  # fmt: skip
         client.force_login(intake["users"][who])
         r = client.get(url)

@@ -8,6 +8,7 @@ import copy
 import datetime as dt
 import hashlib
 import io
+import math
 import re
 import zipfile
 from collections import Counter
@@ -237,8 +238,25 @@ def check_schema(schema) -> None:
             raise ValidationError(
                 {"form_schema": _("字段 %(name)s 的类型须为 string、number 或 integer") % {"name": name}}
             )
+        if not isinstance(prop.get("title", name), str):
+            raise ValidationError(
+                {"form_schema": _("字段 %(name)s 的名称（title）须为文字") % {"name": name}}
+            )
+        length = prop.get("maxLength")
+        if length is not None and (isinstance(length, bool) or not isinstance(length, int) or length < 1):
+            raise ValidationError(
+                {"form_schema": _("字段 %(name)s 的最大长度（maxLength）须为正整数") % {"name": name}}
+            )
+        for key, label in (("minimum", _("最小值（minimum）")), ("maximum", _("最大值（maximum）"))):
+            bound = prop.get(key)
+            if bound is not None and (
+                isinstance(bound, bool) or not isinstance(bound, (int, float)) or not math.isfinite(bound)
+            ):
+                raise ValidationError(
+                    {"form_schema": _("字段 %(name)s 的%(k)s须为数字") % {"name": name, "k": label}}
+                )
     required = schema.get("required", [])
-    if not isinstance(required, list) or any(r not in props for r in required):
+    if not isinstance(required, list) or any(not isinstance(r, str) or r not in props for r in required):
         raise ValidationError({"form_schema": _("required 只能列出已定义的字段")})
 
 
@@ -295,6 +313,14 @@ def validate_form_data(schema: dict, data) -> dict:
 
 
 # ----------------------------------------------------------------------------------------- calls
+
+
+def eligibility_names(call: Call) -> list[tuple[str, str]]:
+    """(code, name) of each policy a call's applicants must meet, by the policy's name where known."""
+    from kechuang.policies.models import Policy
+
+    names = dict(Policy.objects.filter(code__in=call.eligibility).values_list("code", "name"))
+    return [(code, names.get(code, code)) for code in call.eligibility]
 
 
 def visible_calls(user) -> QuerySet[Call]:
@@ -360,7 +386,7 @@ def save_call(user, data: dict, call: Call | None = None) -> Call:
     default rubric and attachment kinds."""
     can_manage(user).enforce()
     if call is not None:
-        call = Call.objects.select_for_update().get(pk=call.pk)
+        call = Call.objects.select_for_update(of=("self",)).get(pk=call.pk)
         if call.status != Call.Status.DRAFT:
             raise ValidationError(
                 {
@@ -538,6 +564,19 @@ def _check_open(call: Call, field: str = "call") -> None:
         )
 
 
+def _check_window(app: Application) -> None:
+    """A draft is edited and submitted within the call's period. One returned for correction (by the
+    district or the formal check) may still be corrected and resubmitted after the deadline, until the
+    call goes to review: returns often come after the deadline, and the applicant must be able to act."""
+    call = app.call
+    if call.is_open_on(timezone.localdate()):
+        return
+    returned = app.pk and app.transitions.filter(action="revise").exists()
+    if returned and call.status in (Call.Status.PUBLISHED, Call.Status.CLOSED):
+        return
+    _check_open(call)
+
+
 @transaction.atomic
 def save_draft(user, call: Call, data: dict, app: Application | None = None, co_applicants=()) -> Application:
     """Create or update the applicant's draft. Drafts may be incomplete in the form itself (checked
@@ -552,6 +591,7 @@ def save_draft(user, call: Call, data: dict, app: Application | None = None, co_
             raise ValidationError(
                 {"status": _("只有草稿可以修改，当前状态为“%(s)s”") % {"s": app.get_status_display()}}
             )
+        _check_window(app)
     app.schema_version = call.schema_version
     _fill(app, data)
     co = [o for o in co_applicants if o.pk != app.applicant_id]
@@ -575,12 +615,12 @@ def co_applicant_choices() -> QuerySet[Organisation]:
 def submit(user, app: Application) -> Application:
     _check_own(user, app)
     app = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("call__programme_type", "applicant")
         .get(pk=app.pk)
     )
     _illegal(app, "submit", _("提交"))
-    _check_open(app.call)
+    _check_window(app)
     if app.schema_version != app.call.schema_version:
         raise ValidationError({"schema_version": _("申报表单已更新，请按新表单重新保存后再提交")})
     validate_form_data(app.call.form_schema, app.form_data)
@@ -613,10 +653,13 @@ def submit(user, app: Application) -> Application:
 def revise(user, app: Application) -> Application:
     """A returned application goes back to draft for the applicant to correct and resubmit."""
     _check_own(user, app)
-    app = Application.objects.select_for_update().get(pk=app.pk)
+    app = Application.objects.select_for_update(of=("self",)).get(pk=app.pk)
     _illegal(app, "revise", _("退回修改"))
     before = app.status
     app.revise()
+    # The district's endorsement (or refusal) was of the earlier submission: the next one is
+    # endorsed afresh. The note stays in the audit trail.
+    app.endorsed_by, app.endorsement_note = None, ""
     app.save()
     _log(app, "revise", before, user)
     return app
@@ -681,11 +724,12 @@ def missing_attachments(app: Application) -> list[dict]:
 
 def _check_draft(user, app: Application) -> Application:
     _check_own(user, app)
-    app = Application.objects.select_for_update().select_related("call").get(pk=app.pk)
+    app = Application.objects.select_for_update(of=("self",)).select_related("call").get(pk=app.pk)
     if app.status != Application.Status.DRAFT:
         raise ValidationError(
             {"status": _("只有草稿可以修改附件，当前状态为“%(s)s”") % {"s": app.get_status_display()}}
         )
+    _check_window(app)
     return app
 
 
@@ -702,7 +746,10 @@ def add_attachment(user, app: Application, kind: str, upload) -> Attachment:
         }})  # fmt: skip
     if upload is None:
         raise ValidationError({"file": _("请选择要上传的文件")})
-    name = (getattr(upload, "name", "") or "").rsplit("/", 1)[-1][:200]
+    name = (getattr(upload, "name", "") or "").rsplit("/", 1)[-1]
+    if len(name) > 200:  # shorten the stem, never the extension the type check reads
+        stem, dot, ext = name.rpartition(".")
+        name = stem[: 199 - len(ext)] + dot + ext if dot and len(ext) <= 10 else name[:200]
     limit = max_attachment_bytes()
     size = upload.size
     if size is None or size > limit:
@@ -736,14 +783,34 @@ def delete_attachment(user, att: Attachment) -> None:
         transaction.on_commit(lambda: storage.delete(path))
 
 
-def get_attachment(user, pk: int) -> Attachment:
-    """An attachment of an application ``user`` may see (experts never reach one through this)."""
-    if role_of(user) == Role.EXPERT:
-        raise PermissionDenied(_("专家不能通过此处下载申报附件"))
-    att = Attachment.objects.select_related("application").filter(pk=pk).first()
-    if att is None or not visible_applications(user).filter(pk=att.application_id).exists():
-        from django.http import Http404
+def _expert_may_read(user, application_id: int) -> bool:
+    """A reviewer reads an application's attachments only on a seat of a locked panel for it, after
+    declaring no conflict, and never in a blind review (the files name the applicant)."""
+    from kechuang.experts.models import Assignment, SelectionRound
 
+    return Assignment.objects.filter(
+        expert__user=user,
+        reserve=False,
+        withdrawn=False,
+        declaration=Assignment.Declaration.NO_CONFLICT,
+        round__status=SelectionRound.Status.LOCKED,
+        item__programme_entry__application_id=application_id,
+        item__programme_entry__round__call__blind_review=False,
+    ).exists()
+
+
+def get_attachment(user, pk: int) -> Attachment:
+    """An attachment of an application ``user`` may see; an expert only as ``_expert_may_read`` says."""
+    from django.http import Http404
+
+    att = Attachment.objects.select_related("application").filter(pk=pk).first()
+    if att is None:
+        raise Http404(_("未找到该附件"))
+    if role_of(user) == Role.EXPERT:
+        if not _expert_may_read(user, att.application_id):
+            raise PermissionDenied(_("只有声明无利益冲突的评审专家可以查看所评项目的附件"))
+        return att
+    if not visible_applications(user).filter(pk=att.application_id).exists():
         raise Http404(_("未找到该附件"))
     return att
 
@@ -940,7 +1007,7 @@ def formal_check(user, app: Application) -> list[FormalFinding]:
     """Run the machine part of 形式审查 and store its findings (replacing earlier ones)."""
     can_manage(user).enforce()
     app = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("call__programme_type", "applicant")
         .get(pk=app.pk)
     )
@@ -1004,7 +1071,7 @@ def decide(user, app: Application, decision: str, reason: str = "") -> Applicati
     can_manage(user).enforce()
     if decision not in DECISIONS:
         raise ValidationError({"decision": _("审查结论须为通过或退回")})
-    app = Application.objects.select_for_update().select_related("call").get(pk=app.pk)
+    app = Application.objects.select_for_update(of=("self",)).select_related("call").get(pk=app.pk)
     method, label = DECISIONS[decision]
     _illegal(app, method, label)
     reason = (reason or "").strip()

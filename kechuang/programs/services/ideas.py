@@ -67,7 +67,7 @@ def save_solicitation(user, data: dict, sol: Solicitation | None = None) -> Soli
     """Create a solicitation or edit one that is not yet closed."""
     can_manage(user).enforce()
     if sol is not None:
-        sol = Solicitation.objects.select_for_update().get(pk=sol.pk)
+        sol = Solicitation.objects.select_for_update(of=("self",)).get(pk=sol.pk)
         if sol.status == Solicitation.Status.CLOSED:
             raise ValidationError({"status": _("已结束的项目征集不能修改")})
     record = sol or Solicitation(created_by=user)
@@ -130,7 +130,9 @@ def _fill(idea: Idea, data: dict) -> None:
 
 
 def _locked(sol: Solicitation) -> Solicitation:
-    return Solicitation.objects.select_for_update().select_related("programme_type").get(pk=sol.pk)
+    return (
+        Solicitation.objects.select_for_update(of=("self",)).select_related("programme_type").get(pk=sol.pk)
+    )
 
 
 @transaction.atomic
@@ -183,7 +185,7 @@ def adopt(user, idea: Idea, call: Call, note: str = "") -> Idea:
     can_manage(user).enforce()
     if call is None:
         raise ValidationError({"call": _("请选择要纳入的指南（申报通知草稿）")})
-    call = Call.objects.select_for_update().get(pk=call.pk)
+    call = Call.objects.select_for_update(of=("self",)).get(pk=call.pk)
     if call.status != Call.Status.DRAFT:
         raise ValidationError(
             {

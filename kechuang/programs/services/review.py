@@ -141,7 +141,7 @@ def create_round(user, call: Call, name: str, kind: str, opens_on, closes_on, ad
     round n takes the entries round n−1 advanced."""
     can_manage(user).enforce()
     _check_round_fields(name, kind, opens_on, closes_on, advance)
-    call = Call.objects.select_for_update().get(pk=call.pk)
+    call = Call.objects.select_for_update(of=("self",)).get(pk=call.pk)
     previous = call.review_rounds.order_by("-seq").first()
     if previous is None:
         if call.status != Call.Status.CLOSED:
@@ -223,7 +223,7 @@ def draw_panel(
     staff then run and lock it on the experts pages (the experts app avoids conflicts and records
     the draw so it can be replayed)."""
     can_manage(user).enforce()
-    rnd = ReviewRound.objects.select_for_update().get(pk=rnd.pk)
+    rnd = ReviewRound.objects.select_for_update(of=("self",)).get(pk=rnd.pk)
     if rnd.status != ReviewRound.Status.DRAFT:
         raise ValidationError({"status": _("只有准备中的评审轮次可以抽取专家")})
     if rnd.selection_id:
@@ -297,7 +297,7 @@ def progress(rnd: ReviewRound) -> dict:
 def open_round(user, rnd: ReviewRound) -> ReviewRound:
     """Start scoring once the panel is locked; the panel's experts are told."""
     can_manage(user).enforce()
-    fresh = ReviewRound.objects.select_for_update().get(pk=rnd.pk)
+    fresh = ReviewRound.objects.select_for_update(of=("self",)).get(pk=rnd.pk)
     workflow.guard(fresh, "open", _("开始评分"))
     if not fresh.selection_id or fresh.selection.status != SelectionRound.Status.LOCKED:
         raise ValidationError({"selection": _("须先抽取专家并锁定专家名单，才能开始评分")})
@@ -354,7 +354,7 @@ def close_round(user, rnd: ReviewRound, reason: str = "") -> ReviewRound:
     advances the top ``advance`` entries (all when the round is the last), and finishes the review of
     every application that goes no further."""
     can_manage(user).enforce()
-    fresh = ReviewRound.objects.select_for_update().select_related("call").get(pk=rnd.pk)
+    fresh = ReviewRound.objects.select_for_update(of=("self",)).select_related("call").get(pk=rnd.pk)
     workflow.guard(fresh, "close", _("结束评分"))
     reason = (reason or "").strip()
     missing = _submitted_missing(fresh)
@@ -377,7 +377,8 @@ def close_round(user, rnd: ReviewRound, reason: str = "") -> ReviewRound:
         e.n_reviews = row.n
         e.rank = row.rank
         e.outliers = _outlier_rows(row, names)
-        e.advanced = final or row.rank <= rnd.advance
+        # An application nobody scored (the round closed early) does not go on to the next round.
+        e.advanced = final or (row.n > 0 and row.rank <= rnd.advance)
     RoundEntry.objects.bulk_update(
         list(entries.values()), ["mean", "normalised", "spread", "n_reviews", "rank", "outliers", "advanced"]
     )
@@ -516,7 +517,9 @@ def _record(seat: Assignment, scores: dict, comment: str, *, submit: bool, actor
         raise ValidationError(
             {"status": _("本轮评审当前为“%(s)s”，不能评分") % {"s": entry.round.get_status_display()}}
         )
-    review = Review.objects.select_for_update().filter(entry=entry, expert_id=seat.expert_id).first()
+    review = (
+        Review.objects.select_for_update(of=("self",)).filter(entry=entry, expert_id=seat.expert_id).first()
+    )
     if review is not None and review.status == Review.Status.SUBMITTED:
         raise ValidationError({"status": _("评分已提交，不能修改")})
     if not isinstance(scores, dict):
