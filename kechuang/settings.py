@@ -192,6 +192,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KECHUANG_LOG_LEVEL", "WARNING")},
+    # bm25s sets its own logger to DEBUG on import and would print every index build.
+    "loggers": {"bm25s": {"level": os.environ.get("KECHUANG_LOG_LEVEL", "WARNING")}},
 }
 
 KECHUANG_PAGE_SIZE = 50
