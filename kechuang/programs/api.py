@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from kechuang.core.api_auth import BearerToken, SessionAuth
 from kechuang.core.models import Organisation, Role
-from kechuang.core.permissions import CITY_READERS, role_of
+from kechuang.core.permissions import role_of
 
 from . import services
 from .models import Application, Award, Call, Challenge
@@ -221,7 +221,7 @@ class ChallengeOut(Schema):
     status: str
     status_label: str
     teams: list[TeamOut] = Field(description="入选团队（攻关开始后公开）")
-    bids: int | None = Field(None, description="揭榜团队数：仅市局和（截止后的）发榜单位可见")
+    bids: int = Field(description="揭榜团队数（不含已撤回的），与公开榜单一致")
     my_bid: str | None = Field(None, description="本单位揭榜的状态（企业、高校院所用户）")
 
 
@@ -460,11 +460,10 @@ def _challenge_row(user, challenge: Challenge) -> dict:
         "status": challenge.status,
         "status_label": challenge.get_status_display(),
         "teams": board.public_teams(challenge),
-        "bids": None,
+        # The public board shows how many teams have bid; who they are and what they plan is not public.
+        "bids": challenge.bids.exclude(status="withdrawn").count(),
         "my_bid": None,
     }
-    if role in CITY_READERS or (board.is_poster(user, challenge) and board.poster_sees_bids(challenge)):
-        row["bids"] = board.visible_bids(user, challenge).exclude(status="withdrawn").count()
     if role in (Role.ENTERPRISE, Role.INSTITUTE) and user.organisation_id:
         mine = challenge.bids.filter(organisation_id=user.organisation_id).exclude(status="withdrawn").first()
         row["my_bid"] = mine.status if mine else None

@@ -265,7 +265,8 @@ def test_challenge_board_is_public_with_public_fields_only(prog):
     assert r.status_code == 200
     rows = {c["title"]: c for c in r.json()}
     assert set(rows) == {"高温合金叶片无损检测", "攻关中的榜"}
-    assert rows["高温合金叶片无损检测"]["bids"] is None and rows["高温合金叶片无损检测"]["my_bid"] is None
+    # The count of bids is public, as on the board; who bid is not.
+    assert rows["高温合金叶片无损检测"]["bids"] == 1 and rows["高温合金叶片无损检测"]["my_bid"] is None
     assert rows["高温合金叶片无损检测"]["poster"] == "市科技局"
     assert rows["高温合金叶片无损检测"]["bounty_yuan"] == "2000000.00"
     assert rows["攻关中的榜"]["teams"] == [
@@ -284,7 +285,7 @@ def test_challenge_board_for_staff_and_bidders(prog):
     staff = {c["title"]: c for c in client(prog["users"]["staff"]).get(f"{BASE}/challenges").json()}
     assert set(staff) == {"高温合金叶片无损检测", "未发布的榜"} and staff["高温合金叶片无损检测"]["bids"] == 1
     mine = client(prog["ent_user"]).get(f"{BASE}/challenges/{posted.pk}").json()
-    assert mine["my_bid"] == "submitted" and mine["bids"] is None
+    assert mine["my_bid"] == "submitted" and mine["bids"] == 1
     draft = Challenge.objects.get(title="未发布的榜")
     assert client().get(f"{BASE}/challenges/{draft.pk}").status_code == 404
     assert client(prog["ent_user"]).get(f"{BASE}/challenges/{draft.pk}").status_code == 404
