@@ -321,3 +321,22 @@ def test_returned_application_can_be_revised_and_resubmitted(prog):
 def test_wan_prints_plainly():
     assert str(services.wan(Decimal(4_000_000))) == "400"
     assert str(services.wan(Decimal("12345.00"))) == "1.2345"
+
+
+def test_formal_check_flags_the_same_leader_carrying_two_projects(prog):
+    first = _submitted(prog)
+    other = {**GOOD["form_data"], "leader": "李娜"}
+    second = _submitted(
+        prog, title="高纯电子级氢氟酸连续精馏工艺", abstract="突破电子级氢氟酸深度除杂和连续精馏技术。",
+        form_data=other,
+    )  # fmt: skip
+    found = _by_code(services.formal_check(prog["staff"], second))
+    assert found["same_team"].ok
+    third = _submitted(prog, title="伺服压力机高动态控制系统研制", abstract="研制伺服压力机专用控制器。")
+    found = _by_code(services.formal_check(prog["staff"], third))
+    assert not found[f"same_team:{first.pk}"].ok and "张伟" in found[f"same_team:{first.pk}"].text
+    # A project that was returned is no longer live: it does not count against the leader.
+    services.formal_check(prog["staff"], first)
+    services.decide(prog["staff"], first, "return", "材料不全")
+    found = _by_code(services.formal_check(prog["staff"], third))
+    assert found["same_team"].ok

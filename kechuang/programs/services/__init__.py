@@ -1002,6 +1002,42 @@ def _similar(app: Application) -> list[tuple[str, bool, str]]:
     return out
 
 
+# An application still competing or under way, as opposed to a draft or one that ended.
+LIVE = [
+    Application.Status.SUBMITTED, Application.Status.ENDORSED, Application.Status.FORMAL_PASSED,
+    Application.Status.IN_REVIEW, Application.Status.REVIEWED, Application.Status.AWARDED,
+    Application.Status.WAITLISTED,
+]  # fmt: skip
+
+
+def _same_team(app: Application) -> list[tuple[str, bool, str]]:
+    """The same project leader of the same applicant in another live application of the same year,
+    in any call: one team should not carry two projects (重复申报) at once."""
+    leader = str(app.form_data.get("leader") or "").strip()
+    if not leader:
+        return []
+    others = [
+        o
+        for o in Application.objects.filter(
+            applicant_id=app.applicant_id, call__year=app.call.year, status__in=LIVE
+        )
+        .exclude(pk=app.pk)
+        .select_related("call")
+        if str(o.form_data.get("leader") or "").strip() == leader
+    ]
+    if not others:
+        return [("same_team", True, _("项目负责人%(l)s本年度无其他在申或在研项目") % {"l": leader})]
+    return [
+        (
+            f"same_team:{o.pk}",
+            False,
+            _("项目负责人%(l)s本年度还在“%(c)s”中申报了“%(t)s”（%(s)s）")
+            % {"l": leader, "c": o.call.title, "t": o.title, "s": o.get_status_display()},
+        )
+        for o in others
+    ]
+
+
 @transaction.atomic
 def formal_check(user, app: Application) -> list[FormalFinding]:
     """Run the machine part of 形式审查 and store its findings (replacing earlier ones)."""
@@ -1053,6 +1089,7 @@ def formal_check(user, app: Application) -> list[FormalFinding]:
             else _("本通知下无同一单位的其他申报"),
         )
     )
+    rows.extend(_same_team(app))
     similar = _similar(app)
     rows.extend(similar or [("similar", True, _("未发现名称和摘要高度相似的其他申报"))])
     app.findings.all().delete()
