@@ -411,7 +411,6 @@ def save_call(user, data: dict, call: Call | None = None) -> Call:
     return record
 
 
-_log = workflow.log
 _illegal = workflow.guard
 
 
@@ -632,13 +631,9 @@ def submit(user, app: Application) -> Application:
         raise ValidationError(
             {"attachments": _("缺少必交附件：%(k)s") % {"k": "、".join(k["name"] for k in missing)}}
         )
-    before = app.status
-    app.submit()
     # Findings of an earlier submission describe content that may have changed since.
     app.findings.all().delete()
-    app.submitted_at = timezone.now()
-    app.save()
-    _log(app, "submit", before, user)
+    app = workflow.step(user, app, "submit", _("提交"), submitted_at=timezone.now())
     if app.call.needs_endorsement:
         notify(
             district_staff(app.applicant.district_id),
@@ -653,16 +648,9 @@ def submit(user, app: Application) -> Application:
 def revise(user, app: Application) -> Application:
     """A returned application goes back to draft for the applicant to correct and resubmit."""
     _check_own(user, app)
-    app = Application.objects.select_for_update(of=("self",)).get(pk=app.pk)
-    _illegal(app, "revise", _("退回修改"))
-    before = app.status
-    app.revise()
     # The district's endorsement (or refusal) was of the earlier submission: the next one is
     # endorsed afresh. The note stays in the audit trail.
-    app.endorsed_by, app.endorsement_note = None, ""
-    app.save()
-    _log(app, "revise", before, user)
-    return app
+    return workflow.step(user, app, "revise", _("退回修改"), endorsed_by=None, endorsement_note="")
 
 
 # ----------------------------------------------------------------------------------- attachments
