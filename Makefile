@@ -9,7 +9,7 @@ ENTERPRISES ?= 3000
 SEED ?= 2026
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint browser clean
+.PHONY: install demo serve test lint browser messages clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,6 +45,14 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# Refresh the English catalogue from the code and compile it; then translate what it lists as untranslated
+# or fuzzy (tests/core/test_i18n.py refuses both).
+messages: install
+	cd kechuang && DJANGO_SETTINGS_MODULE=kechuang.settings ../$(BIN)/python -m django makemessages -l en --no-location -i 'static/*' -i 'engines/*' -v 0
+	@msgattrib --untranslated kechuang/locale/en/LC_MESSAGES/django.po | grep -c '^msgid ' | xargs -I{} echo "untranslated entries (plus the header): {}"
+	@msgattrib --only-fuzzy kechuang/locale/en/LC_MESSAGES/django.po | grep -c '^msgid ' | xargs -I{} echo "fuzzy entries (plus the header): {}"
+	cd kechuang && DJANGO_SETTINGS_MODULE=kechuang.settings ../$(BIN)/python -m django compilemessages -l en -v 0
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
