@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from .models import Role
 from .registry import NAV
+from .users.services import can_manage_users
 
 
 def navigation(request):
@@ -20,4 +21,5 @@ def navigation(request):
             )
     context["nav_items"] = items
     context["unread_count"] = user.notifications.filter(read_at__isnull=True).count()
+    context["manages_users"] = can_manage_users(user).allowed
     return context

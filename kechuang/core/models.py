@@ -117,7 +117,11 @@ class User(AbstractUser):
         related_name="users",
     )
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    # The reason of an account change (user management writes what was done and why) may be longer
+    # than simple-history's default 100 characters.
+    history = HistoricalRecords(
+        excluded_fields=["password", "last_login"], history_change_reason_field=models.TextField(null=True)
+    )
 
     class Meta:
         verbose_name = _("用户")

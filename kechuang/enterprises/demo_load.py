@@ -10,17 +10,23 @@ Each step is ``fn(ctx, stdout)`` and leaves in ``ctx`` what it made, for later s
 ``users``       {role: [User]}                 ``signins``   rows of the sign-in table (append yours)
 ``rng_for(name)`` a numpy Generator seeded by (seed, name): a step that draws from its own stream
 keeps its data unchanged when other steps are added or change.
+``go_live``     the day the platform's records begin (``go_live``): places, organisations and users are
+               created then, each year's facts when that year's returns came in, so that nothing the
+               later steps tell (calls, reviews, awards…) involves a record that did not yet exist.
 """
 
+import datetime as dt
 import time
 import zlib
 
 import numpy as np
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from kechuang.core import registry
+from kechuang.core.demo_clock import on
 from kechuang.core.models import District, Organisation, Role, Section, User
 
 from . import demo
@@ -35,6 +41,20 @@ BATCH = 1000
 STAFF_SECTIONS = ("policy", "high_tech", "planning", "cooperation", "talent")
 
 
+def go_live(years: list[int]) -> dt.date:
+    """The first of March after the first year of facts: the city's registry was loaded then."""
+    return dt.date(years[0] + 1, 3, 1)
+
+
+def _go_live(ctx: dict) -> dt.date:
+    return ctx.setdefault("go_live", go_live(ctx["years"]))
+
+
+def facts_in(year: int, today: dt.date) -> dt.date:
+    """When a year's facts reached the platform: with the statistical returns, by the end of April."""
+    return min(dt.date(year + 1, 4, 30), today)
+
+
 def rng_factory(seed: int):
     def rng_for(name: str) -> np.random.Generator:
         return np.random.default_rng([seed, zlib.crc32(name.encode())])
@@ -44,6 +64,11 @@ def rng_factory(seed: int):
 
 def load_places(ctx: dict, stdout) -> None:
     """Districts and zones, and the bureau's sections (updated in place when they already exist)."""
+    with on(_go_live(ctx)):
+        _load_places(ctx, stdout)
+
+
+def _load_places(ctx: dict, stdout) -> None:
     districts = {}
     for d in demo.districts():
         districts[d["code"]], _created = District.objects.update_or_create(
@@ -59,6 +84,11 @@ def load_places(ctx: dict, stdout) -> None:
 
 
 def load_institutes(ctx: dict, stdout) -> None:
+    with on(_go_live(ctx)):
+        _load_institutes(ctx, stdout)
+
+
+def _load_institutes(ctx: dict, stdout) -> None:
     records = demo.institutes(ctx["rng_for"]("institutes"))
     orgs = [
         Organisation(
@@ -95,26 +125,33 @@ def load_enterprises(ctx: dict, stdout) -> None:
         )
         for r in records
     ]
-    orgs = bulk_create_with_history(orgs, Organisation, batch_size=BATCH, default_change_reason=CHANGE_REASON)
-    enterprises = [
-        Enterprise(organisation=org, registered_on=r["registered_on"], industry_code=r["industry_code"])
-        for org, r in zip(orgs, records, strict=True)
-    ]
-    enterprises = bulk_create_with_history(
-        enterprises, Enterprise, batch_size=BATCH, default_change_reason=CHANGE_REASON
-    )
+    with on(_go_live(ctx)):
+        orgs = bulk_create_with_history(
+            orgs, Organisation, batch_size=BATCH, default_change_reason=CHANGE_REASON
+        )
+        enterprises = [
+            Enterprise(organisation=org, registered_on=r["registered_on"], industry_code=r["industry_code"])
+            for org, r in zip(orgs, records, strict=True)
+        ]
+        enterprises = bulk_create_with_history(
+            enterprises, Enterprise, batch_size=BATCH, default_change_reason=CHANGE_REASON
+        )
     stdout.write(
         _("  写入企业 {n} 家（{s:.1f} 秒）").format(n=len(enterprises), s=time.perf_counter() - started)
     )
-    facts = [
-        YearlyFacts(enterprise_id=ent.pk, year=year, **values)
-        for ent, r in zip(enterprises, records, strict=True)
-        for year, values in r["facts"].items()
-    ]
-    bulk_create_with_history(facts, YearlyFacts, batch_size=BATCH, default_change_reason=CHANGE_REASON)
-    stdout.write(
-        _("  写入年度数据 {n} 行（{s:.1f} 秒）").format(n=len(facts), s=time.perf_counter() - started)
-    )
+    n_facts = 0
+    for year in ctx["years"]:
+        facts = [
+            YearlyFacts(enterprise_id=ent.pk, year=year, **r["facts"][year])
+            for ent, r in zip(enterprises, records, strict=True)
+            if year in r["facts"]
+        ]
+        with on(facts_in(year, ctx["today"])):
+            bulk_create_with_history(
+                facts, YearlyFacts, batch_size=BATCH, default_change_reason=CHANGE_REASON
+            )
+        n_facts += len(facts)
+    stdout.write(_("  写入年度数据 {n} 行（{s:.1f} 秒）").format(n=n_facts, s=time.perf_counter() - started))
     labels = recompute_labels()
     stdout.write(_("  计算衍生标签 {n} 个（{s:.1f} 秒）").format(n=labels, s=time.perf_counter() - started))
     ctx["enterprises"], ctx["enterprise_records"] = enterprises, records
@@ -209,7 +246,10 @@ def load_users(ctx: dict, stdout) -> None:
     for k in range(1, 6):
         add(f"expert{k}", Role.EXPERT, _("仅限分配给本人的评审"))
 
-    users = bulk_create_with_history([u for u, _scope in rows], User, default_change_reason=CHANGE_REASON)
+    with on(_go_live(ctx)):
+        for user, _scope in rows:
+            user.date_joined = timezone.now()
+        users = bulk_create_with_history([u for u, _scope in rows], User, default_change_reason=CHANGE_REASON)
     by_role: dict[str, list[User]] = {}
     for user in users:
         by_role.setdefault(user.role, []).append(user)

@@ -1,9 +1,16 @@
 """Demo step (``kechuang demo``, order 400): ~150 experts in the demo city's industries, the demo expert
-accounts linked to profiles, and a review round of 20 applications ready for a draw."""
+accounts linked to profiles, and a stand-alone round (the acceptance review of 20 projects of earlier
+years) ready for a draw.
+
+The experts are in the database from the day the platform's records begin (``ctx["go_live"]``), so
+that the review panels drawn in the programmes' story find them there."""
+
+from contextlib import nullcontext
 
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from kechuang.core.demo_clock import on
 from kechuang.core.models import Role
 
 from .importing import field_name
@@ -74,6 +81,26 @@ def load_experts(ctx: dict, stdout) -> None:
     if not institutes and not enterprises:
         stdout.write(_("  没有机构数据，跳过专家库"))
         return
+    with on(ctx["go_live"]) if "go_live" in ctx else nullcontext():
+        experts = _experts(ctx, rng, institutes, enterprises)
+    # Recommend the demo experts for the demo demands too (the matching step ran before this one).
+    from kechuang.matching.services import refresh_all
+
+    from .services import publish_to_matching
+
+    profiles = Expert.objects.filter(pk__in=[e.pk for e in experts]).select_related("organisation")
+    publish_to_matching(profiles.prefetch_related("fields"), refresh=False)
+    refresh_all()
+
+    rnd = _round(ctx, rng, enterprises, institutes, experts)
+    stdout.write(
+        _("  专家 {n} 位，遴选批次“{r}”含评审项目 {i} 项").format(
+            n=len(experts), r=rnd.name, i=rnd.items.count()
+        )
+    )
+
+
+def _experts(ctx, rng, institutes, enterprises) -> list[Expert]:
     picks = rng.choice(len(enterprises), size=min(40, len(enterprises)), replace=False) if enterprises else []
     employers = institutes * 6 + [enterprises[int(k)] for k in picks]
     experts, fields, used = [], [], set()
@@ -123,27 +150,13 @@ def load_experts(ctx: dict, stdout) -> None:
             Expert.Integrity.GOOD,
         )
         expert.save()
-    # Recommend the demo experts for the demo demands too (the matching step ran before this one).
-    from kechuang.matching.services import refresh_all
-
-    from .services import publish_to_matching
-
-    profiles = Expert.objects.filter(pk__in=[e.pk for e in experts]).select_related("organisation")
-    publish_to_matching(profiles.prefetch_related("fields"), refresh=False)
-    refresh_all()
-
-    rnd = _round(ctx, rng, enterprises, institutes, experts)
-    stdout.write(
-        _("  专家 {n} 位，遴选批次“{r}”含评审项目 {i} 项").format(
-            n=len(experts), r=rnd.name, i=rnd.items.count()
-        )
-    )
+    return experts
 
 
 def _round(ctx, rng, enterprises, institutes, experts) -> SelectionRound:
     year = ctx["today"].year if "today" in ctx else 2025
     rnd = SelectionRound.objects.create(
-        name=_("%(y)s年度重大技术攻关项目评审") % {"y": year},
+        name=_("%(y)s年度市级科技计划项目验收评审") % {"y": year},
         rule=SelectionRound.Rule.DRAW,
         per_item=5,
         min_load=0,

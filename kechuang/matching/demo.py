@@ -1,6 +1,11 @@
 """The demo city's matching data: demands of demo enterprises, achievements of demo institutes in
-Zibo's industries, their computed matches, a local brokering event with a few recorded outcomes,
-and the 泰安 "双百行动" launch day with the figures of ``shared/seed-data/indicators.yaml``.
+Zibo's industries, their computed matches, and a local brokering event with a few recorded outcomes.
+
+Only the demo city's own events are loaded: ``TAIAN_EVENT`` (the figures that 泰安 published for its
+"双百行动" launch day, ``shared/seed-data/indicators.yaml``) is kept as a reference record for tests of
+the event figures, not shown among 淄博's events. Each scene runs on its day
+(``kechuang.core.demo_clock``): demands and achievements are posted weeks before the event, and the
+cases brokered there move on after it.
 
 Texts are written for the demo; firms and people are the demo generator's, so any likeness to a
 real firm is coincidental. The step creates no organisations and no users.
@@ -12,6 +17,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from kechuang.core.demo_clock import on
 from kechuang.core.models import Organisation, Role
 
 from . import services
@@ -139,7 +145,8 @@ ACHIEVEMENTS = (
 )  # fmt: skip
 
 TAIAN_EVENT = {
-    # shared/seed-data/indicators.yaml, `events`: the 泰安 "双百行动" launch day (2023-03-01).
+    # Reference record, not demo data: shared/seed-data/indicators.yaml, `events`, the figures 泰安
+    # published for its "双百行动" launch day (2023-03-01).
     "name": "百名专家泰安行 百家企业进院所 启动仪式",
     "kind": Event.Kind.DOUBLE_HUNDRED,
     "date": dt.date(2023, 3, 1),
@@ -174,6 +181,19 @@ def _pick_enterprise(enterprises, prefixes, used, rng):
 
 
 def load_matching(ctx: dict, stdout) -> None:
+    today = ctx["today"]
+    with on(today - dt.timedelta(days=45), 10):
+        demands = _post(ctx, stdout)
+    if demands is None:
+        return
+    staff = demands.pop()
+    _broker(ctx, staff, demands, today)
+    stdout.write(_("  对接活动 1 场"))
+
+
+def _post(ctx: dict, stdout) -> list | None:
+    """The demands and achievements, and their matches. Returns the demands followed by the member of
+    staff who brokers (None when there is nothing to post)."""
     from kechuang.enterprises.demo import person_name
 
     rng = ctx["rng_for"]("matching")
@@ -183,7 +203,7 @@ def load_matching(ctx: dict, stdout) -> None:
     enterprises = ctx.get("enterprises") or []
     institutes = {o.name: o for o in ctx.get("institutes") or []}
     if not enterprises or not institutes:
-        return
+        return None
     # Each demo enterprise account's firm gets a demand too, so that signing in as one shows its own.
     own = {u.organisation_id for u in users.get(Role.ENTERPRISE, [])}
     by_org = {e.pk: e for e in enterprises}
@@ -247,12 +267,19 @@ def load_matching(ctx: dict, stdout) -> None:
         )
     )
 
-    Event.objects.create(**TAIAN_EVENT, created_by=staff)
-    local = Event.objects.create(
-        name=_("淄博市产学研合作对接会（新材料与化工专场）"), kind=Event.Kind.MEETING,
-        date=ctx["today"] - dt.timedelta(days=20), place=_("淄博高新区科技创新大厦"),
-        district=ctx["districts"].get("3703Z1"), organiser=_("淄博市科学技术局"), created_by=staff,
-    )  # fmt: skip
+    return [*demands, staff]
+
+
+def _broker(ctx: dict, staff, demands: list, today: dt.date) -> None:
+    """A local brokering event twenty days ago: planned ten days before, four cases taken up there and
+    carried on in the weeks after it, its figures recorded at the end."""
+    institutes = {o.name: o for o in ctx.get("institutes") or []}
+    with on(today - dt.timedelta(days=30), 10):
+        local = Event.objects.create(
+            name=_("淄博市产学研合作对接会（新材料与化工专场）"), kind=Event.Kind.MEETING,
+            date=today - dt.timedelta(days=20), place=_("淄博高新区科技创新大厦"),
+            district=ctx["districts"].get("3703Z1"), organiser=_("淄博市科学技术局"), created_by=staff,
+        )  # fmt: skip
     participants = [
         EventParticipant(event=local, kind="institute", organisation=o, name=o.name)
         for o in list(institutes.values())[:4]
@@ -261,11 +288,14 @@ def load_matching(ctx: dict, stdout) -> None:
         EventParticipant(event=local, kind="enterprise", organisation_id=d.organisation_id, name=Organisation.objects.get(pk=d.organisation_id).name)
         for d in demands[:4]
     ]  # fmt: skip
-    EventParticipant.objects.bulk_create(participants)
+    with on(today - dt.timedelta(days=25), 10):
+        EventParticipant.objects.bulk_create(participants)
     if staff is None:
         return
-    # A few brokered cases, so that the workflow, the event's figures and the exports have content.
+    # A few brokered cases, so that the workflow, the event's figures and the exports have content:
+    # contacted at the event, an intention a week later, an agreement signed after another week.
     steps = [("contact",), ("contact", "express_intention"), ("contact", "express_intention", "sign")]
+    days = {"contact": 20, "express_intention": 13, "sign": 6}
     top = [
         Match.objects.filter(demand=d, kind=Match.Kind.DEMAND_ACHIEVEMENT).order_by("rank").first()
         for d in Demand.objects.filter(pk__in=[d.pk for d in demands[:4]]).order_by("pk")
@@ -273,16 +303,17 @@ def load_matching(ctx: dict, stdout) -> None:
     for match, actions in zip([m for m in top if m], steps, strict=False):
         for action in actions:
             amount = Decimal("1500000") if action == "sign" else None
-            services.advance_match(
-                staff, match.pk, action, reason=_("对接会现场洽谈"), event=local, amount=amount
-            )
+            with on(today - dt.timedelta(days=days[action]), 16):
+                services.advance_match(
+                    staff, match.pk, action, reason=_("对接会现场洽谈"), event=local, amount=amount
+                )
     last = next((m for m in top[3:] if m), None)
-    if last is not None:
-        services.advance_match(staff, last.pk, "invalidate", reason=_("企业已与其他单位合作解决"))
-    recorded = {f["name"]: f["recorded"] for f in services.event_figures(local)}
-    Event.objects.filter(pk=local.pk).update(
-        institutes=recorded["institutes"], enterprises_attending=recorded["enterprises_attending"],
-        intentions=recorded["intentions"], agreements=recorded["agreements"], meetings=4,
-        agreement_amount=Decimal("1500000"),
-    )  # fmt: skip
-    stdout.write(_("  对接活动 2 场（含泰安“双百行动”启动仪式）"))
+    with on(today - dt.timedelta(days=4), 10):
+        if last is not None:
+            services.advance_match(staff, last.pk, "invalidate", reason=_("企业已与其他单位合作解决"))
+        recorded = {f["name"]: f["recorded"] for f in services.event_figures(local)}
+        Event.objects.filter(pk=local.pk).update(
+            institutes=recorded["institutes"], enterprises_attending=recorded["enterprises_attending"],
+            intentions=recorded["intentions"], agreements=recorded["agreements"], meetings=4,
+            agreement_amount=Decimal("1500000"),
+        )  # fmt: skip

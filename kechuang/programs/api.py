@@ -213,7 +213,10 @@ class ChallengeOut(Schema):
     field: str = Field(description="技术领域")
     problem: str
     requirements: str
-    bounty_yuan: Decimal = Field(description="榜额（元）")
+    bounty_open: bool = Field(description="不限定榜额：揭榜方提出经费需求，遴选时商定")
+    bounty_yuan: Decimal | None = Field(
+        description="榜额（元）；不限定榜额的榜单在遴选商定前为空，商定后为各入选团队商定榜额之和"
+    )
     deadline: dt.date = Field(description="揭榜截止日期")
     months: int
     mode: str
@@ -452,6 +455,7 @@ def _challenge_row(user, challenge: Challenge) -> dict:
         "field": challenge.field,
         "problem": challenge.problem,
         "requirements": challenge.requirements,
+        "bounty_open": challenge.bounty_open,
         "bounty_yuan": challenge.bounty_yuan,
         "deadline": challenge.deadline,
         "months": challenge.months,

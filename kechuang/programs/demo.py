@@ -1,21 +1,38 @@
-"""Demo data of the programmes app: the seeded programme types, the 2026 major-breakthrough call and
-applications from demo enterprises in every stage the app has so far."""
+"""Demo data of the programmes app: the seeded programme types, this year's major-breakthrough call
+(open now, applications from demo enterprises in every stage of intake), next year's calls being
+drafted, and the idea solicitations that feed next year's guide.
+
+Each scene runs on its day (``kechuang.core.demo_clock``): the guide drafted, reviewed and published
+before the call opens, each application created, submitted, endorsed and checked inside the call's
+period, in that order.
+"""
 
 import datetime as dt
 from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kechuang.core.demo_clock import on
 from kechuang.core.models import Role
 
 from . import services, workflow
 from .models import Application, Call, Idea, ProgrammeType
+from .services import wan
 
-GUIDE = (
+BREAKTHROUGH_GUIDE = (
     "围绕全市新材料、高端装备、生物医药、新能源等主导产业，支持企业牵头开展关键核心技术攻关。"
-    "申报单位须为本市注册的高新技术企业，无失信记录；项目实施期不超过24个月，单项支持不超过500万元。"
+    "申报单位须为本市注册的高新技术企业，无失信记录；"
 )
+TRANSFER_GUIDE = "支持企业承接高校院所科技成果在本市转化和产业化，对银行贷款给予贴息。申报单位须为本市注册企业，无失信记录；"
+
+
+def guide(ptype: ProgrammeType, opening: str) -> str:
+    """A guide whose stated limits are the programme type's own, so that the guide and the call's cap
+    (and the amounts applied for) can never disagree."""
+    money = "单项贴息" if ptype.support == ProgrammeType.Support.INTEREST_SUBSIDY else "单项支持"
+    return f"{opening}项目实施期不超过{ptype.max_months}个月，{money}不超过{wan(ptype.max_grant_yuan)}万元。"
+
+
 TOPICS = ["高性能陶瓷与先进耐火材料", "高端化工新材料", "智能装备关键零部件", "创新药与高端医疗器械"]
 PROJECTS = [
     (
@@ -157,24 +174,34 @@ def _district_user(district_id, users) -> object | None:
     return next((u for u in users if u.district_id == district_id), None)
 
 
-def _call(staff, leader, ptype, title, guide, topics, today, stage, **extra) -> Call:
-    call = services.save_call(
-        staff,
-        {
-            "programme_type": ptype, "year": today.year + 1, "title": title, "guide": guide, "topics": topics,
-            "budget_cap_yuan": min(Decimal(3_000_000), ptype.max_grant_yuan),
-            "opens_on": today + dt.timedelta(days=30), "closes_on": today + dt.timedelta(days=90), **extra,
-        },
-    )  # fmt: skip
-    if stage in ("in_review", "approved"):
+def _guide_review(staff, leader, call: Call, day: dt.date) -> Call:
+    """The guide's internal review: sent on ``day``, approved two days later by a leader (or, in a
+    city without one, through the model transitions, audited)."""
+    with on(day, 10):
         call = services.send_for_review(staff, call)
-    if stage == "approved":
-        call = services.approve_call(leader, call, _("指南内容完整，同意发布"))
-    return call
+    with on(day + dt.timedelta(days=2), 15):
+        if leader is not None:
+            return services.approve_call(leader, call, _("指南内容完整，同意发布"))
+        before = call.status
+        call.approve()
+        call.save()
+        workflow.log(call, "approve", before, None)
+        return call
+
+
+def _draft_call(staff, ptype, title, opening, topics, drafted: dt.date, opens: dt.date) -> Call:
+    with on(drafted, 10):
+        return services.save_call(
+            staff,
+            {
+                "programme_type": ptype, "year": opens.year, "title": title, "guide": guide(ptype, opening),
+                "topics": topics, "budget_cap_yuan": ptype.max_grant_yuan, "opens_on": opens,
+                "closes_on": opens + dt.timedelta(days=60),
+            },
+        )  # fmt: skip
 
 
 def load_programmes(ctx: dict, stdout) -> None:
-    services.seed_programme_types()
     users = ctx.get("users", {})
     staffs = users.get(Role.BUREAU_STAFF) or users.get(Role.ADMIN) or []
     staff = staffs[0] if staffs else None
@@ -188,32 +215,29 @@ def load_programmes(ctx: dict, stdout) -> None:
     from kechuang.core.models import Organisation
     from kechuang.policies.models import Policy
 
+    services.seed_programme_types()
     ent_users = users.get(Role.ENTERPRISE, [])
     district_users = users.get(Role.DISTRICT_STAFF, [])
     institutes = list(
         ctx.get("institutes") or Organisation.objects.filter(kind=Organisation.Kind.INSTITUTE)[:5]
     )
     ptype = ProgrammeType.objects.get(code="major_breakthrough")
-    call = services.save_call(
-        staff,
-        {
-            "programme_type": ptype, "year": 2026, "title": _("2026年度重大技术攻关项目申报通知"), "guide": GUIDE,
-            "topics": TOPICS, "eligibility": ["high_tech"] if Policy.objects.filter(code="high_tech").exists() else [],
-            "budget_cap_yuan": Decimal(5_000_000), "opens_on": today - dt.timedelta(days=20),
-            "closes_on": today + dt.timedelta(days=40), "form_schema": services.DEFAULT_SCHEMA,
-            "total_budget_yuan": Decimal(30_000_000), "max_awards": 10, "needs_endorsement": True,
-        },
-    )  # fmt: skip
-    if leader is not None:
-        call = services.send_for_review(staff, call)
-        call = services.approve_call(leader, call, _("指南内容完整，同意发布"))
-    else:  # a city without a second approver: the model transitions, audited
-        for method in ("send_for_review", "approve"):
-            before = call.status
-            getattr(call, method)()
-            call.save()
-            workflow.log(call, method, before, None)
-    call = services.publish_call(staff, call)
+    opens = today - dt.timedelta(days=20)
+    with on(today - dt.timedelta(days=35), 10):
+        call = services.save_call(
+            staff,
+            {
+                "programme_type": ptype, "year": opens.year, "title": call_title(opens.year),
+                "guide": guide(ptype, BREAKTHROUGH_GUIDE), "topics": TOPICS,
+                "eligibility": ["high_tech"] if Policy.objects.filter(code="high_tech").exists() else [],
+                "budget_cap_yuan": ptype.max_grant_yuan, "opens_on": opens,
+                "closes_on": today + dt.timedelta(days=40), "form_schema": services.DEFAULT_SCHEMA,
+                "total_budget_yuan": Decimal(30_000_000), "max_awards": 10, "needs_endorsement": True,
+            },
+        )  # fmt: skip
+    call = _guide_review(staff, leader, call, today - dt.timedelta(days=30))
+    with on(opens - dt.timedelta(days=1), 10):
+        call = services.publish_call(staff, call)
     own = [u.organisation_id for u in ent_users]
     by_pk = {e.pk: e for e in enterprises}
     # The demo accounts' firms come first (draft, endorsed, not endorsed, passed: signing in shows
@@ -238,10 +262,48 @@ def load_programmes(ctx: dict, stdout) -> None:
             picks.remove(local)
             picks.insert(1, local)
     picks = picks[: len(projects)]
-    for n, (ent, (title, abstract, amount, months), stage) in enumerate(
-        zip(picks, projects, STAGES, strict=True)
-    ):
-        user = _user_of(ent.pk, ent_users)
+    for n, (ent, project, stage) in enumerate(zip(picks, projects, STAGES, strict=True)):
+        # Each application's own days: written, submitted the next day, endorsed two days later,
+        # checked two days after that — all inside the call's period and before today.
+        _application(
+            call, ent, project, stage, n, opens + dt.timedelta(days=2 + n), staff, ent_users,
+            district_users, institutes,
+        )  # fmt: skip
+    transfer = ProgrammeType.objects.get(code="major_transfer")
+    next_year = opens.year + 1
+    draft = _draft_call(
+        staff, transfer, _("%(y)s年度重大成果转化项目申报通知（草稿）") % {"y": next_year}, TRANSFER_GUIDE,
+        ["高校院所科技成果本地转化"], today - dt.timedelta(days=12), today + dt.timedelta(days=75),
+    )  # fmt: skip
+    if leader is not None:
+        approved = _draft_call(
+            staff, ptype, call_title(next_year), BREAKTHROUGH_GUIDE, TOPICS[:2],
+            today - dt.timedelta(days=16), today + dt.timedelta(days=60),
+        )  # fmt: skip
+        _guide_review(staff, leader, approved, today - dt.timedelta(days=14))
+        second = _draft_call(
+            staff, ptype, _("%(y)s年度重大技术攻关项目第二批申报通知（送审稿）") % {"y": next_year},
+            BREAKTHROUGH_GUIDE, TOPICS[2:], today - dt.timedelta(days=6), today + dt.timedelta(days=150),
+        )  # fmt: skip
+        with on(today - dt.timedelta(days=5), 10):
+            services.send_for_review(staff, second)
+    _load_ideas(staff, enterprises, institutes, ent_users, users.get(Role.INSTITUTE, []), draft, today)
+    counts = Application.objects.filter(call=call).values_list("status", flat=True)
+    stdout.write(
+        _("  科技计划：计划类型 {t} 类，申报通知 {c} 个，申报项目 {a} 项").format(
+            t=ProgrammeType.objects.count(), c=Call.objects.count(), a=len(counts)
+        )
+    )
+
+
+def call_title(year: int) -> str:
+    return _("%(y)s年度重大技术攻关项目申报通知") % {"y": year}
+
+
+def _application(call, ent, project, stage, n, day, staff, ent_users, district_users, institutes) -> None:
+    title, abstract, amount, months = project
+    user = _user_of(ent.pk, ent_users)
+    with on(day, 9):
         app = Application.objects.create(
             call=call, applicant_id=ent.pk, title=title, abstract=abstract, requested_yuan=Decimal(amount),
             months=months, schema_version=call.schema_version, created_by=user,
@@ -250,15 +312,15 @@ def load_programmes(ctx: dict, stdout) -> None:
         if institutes and n % 2 == 0:
             app.co_applicants.set([institutes[n % len(institutes)]])
         _attach(app, user, ("plan", "finance") if stage != "draft" else ("plan",))
-        if stage == "draft":
-            continue
-        app.submit()
-        app.submitted_at = timezone.now()
-        app.save()
-        workflow.log(app, "submit", "draft", user)
-        if stage == "submitted":
-            continue
-        endorser = _district_user(ent.organisation.district_id, district_users)
+    if stage == "draft":
+        return
+    with on(day + dt.timedelta(days=1), 11):
+        _submit(app, user)
+    if stage == "submitted":
+        return
+    endorser = _district_user(ent.organisation.district_id, district_users)
+    with on(day + dt.timedelta(days=3), 14):
+        app.refresh_from_db()
         if stage == "not_endorsed":
             reason = _("项目与本区产业布局关联度不高，建议明年结合区级项目再行申报")
             if endorser:
@@ -268,7 +330,7 @@ def load_programmes(ctx: dict, stdout) -> None:
                 app.endorsement_note = reason
                 app.save()
                 workflow.log(app, "decline_endorsement", "submitted", None, reason)
-            continue
+            return
         note = _("企业研发基础较好，同意推荐")
         if endorser:
             app = services.endorse(endorser, app, note)
@@ -277,8 +339,9 @@ def load_programmes(ctx: dict, stdout) -> None:
             app.endorsement_note = note
             app.save()
             workflow.log(app, "endorse", "submitted", None, note)
-        if stage == "endorsed":
-            continue
+    if stage == "endorsed":
+        return
+    with on(day + dt.timedelta(days=5), 10):
         findings = services.formal_check(staff, app)
         problems = [f.text for f in findings if not f.ok]
         if stage == "formal_passed":
@@ -287,27 +350,17 @@ def load_programmes(ctx: dict, stdout) -> None:
             services.decide(
                 staff, app, "return", "；".join(problems) or _("申报材料不齐全，请补充后重新提交")
             )
-    transfer = ProgrammeType.objects.get(code="major_transfer")
-    drafts = {
-        stage: _call(
-            staff, leader, ptype if stage != "draft" else transfer, title, GUIDE, topics, today, stage
-        )
-        for stage, title, topics in [
-            ("draft", _("2027年度重大成果转化项目申报通知（草稿）"), ["高校院所科技成果本地转化"]),
-            ("in_review", _("2027年度重大技术攻关项目申报通知（送审稿）"), TOPICS[:2]),
-            ("approved", _("2027年度重大技术攻关项目第二批申报通知"), TOPICS[2:]),
-        ]
-        if stage == "draft" or leader is not None
-    }
-    _load_ideas(
-        staff, enterprises, institutes, ent_users, users.get(Role.INSTITUTE, []), drafts["draft"], today
-    )
-    counts = Application.objects.filter(call=call).values_list("status", flat=True)
-    stdout.write(
-        _("  科技计划：计划类型 {t} 类，申报通知 {c} 个，申报项目 {a} 项").format(
-            t=ProgrammeType.objects.count(), c=Call.objects.count(), a=len(counts)
-        )
-    )
+
+
+def _submit(app: Application, user) -> None:
+    """Submitted through the model transition, audited (the intake rules themselves are the intake
+    tests' business; the demo needs each stage, including an applicant that the check will return)."""
+    from django.utils import timezone
+
+    app.submit()
+    app.submitted_at = timezone.now()
+    app.save()
+    workflow.log(app, "submit", "draft", user)
 
 
 def _idea(sol, org, user, title, problem) -> Idea:
@@ -325,39 +378,51 @@ def _load_ideas(staff, enterprises, institutes, ent_users, inst_users, draft_cal
     from .services import ideas
 
     ptype = ProgrammeType.objects.get(code="major_breakthrough")
-    closed = ideas.save_solicitation(
-        staff,
-        {
-            "programme_type": ptype, "year": today.year, "title": _("%(y)s年度重大技术攻关项目建议征集") % {"y": today.year},
-            "description": _("征集本年度重大技术攻关方向建议。"), "opens_on": today - dt.timedelta(days=300),
-            "closes_on": today - dt.timedelta(days=240),
-        },
-    )  # fmt: skip
-    closed = ideas.open_solicitation(staff, closed)
-    old = _idea(closed, enterprises[-2].organisation, None, *IDEAS_BOTTOM_UP[3])
-    ideas.decline(staff, old, _("已列入上一年度指南"))
-    ideas.close_solicitation(staff, closed, _("征集期满"))
+    opened = today - dt.timedelta(days=300)
+    with on(opened - dt.timedelta(days=5), 10):
+        closed = ideas.save_solicitation(
+            staff,
+            {
+                "programme_type": ptype, "year": opened.year,
+                "title": _("%(y)s年度重大技术攻关项目建议征集") % {"y": opened.year},
+                "description": _("征集本年度重大技术攻关方向建议。"), "opens_on": opened,
+                "closes_on": today - dt.timedelta(days=240),
+            },
+        )  # fmt: skip
+    with on(opened, 9):
+        closed = ideas.open_solicitation(staff, closed)
+    with on(opened + dt.timedelta(days=20), 10):
+        old = _idea(closed, enterprises[-2].organisation, None, *IDEAS_BOTTOM_UP[3])
+    with on(today - dt.timedelta(days=238), 10):
+        ideas.decline(staff, old, _("已列入上一年度指南"))
+        ideas.close_solicitation(staff, closed, _("征集期满"))
 
-    sol = ideas.save_solicitation(
-        staff,
-        {
-            "programme_type": ptype, "year": today.year + 1,
-            "title": _("%(y)s年度科技计划项目建议征集") % {"y": today.year + 1},
-            "description": _("面向全市企业和高校院所征集下一年度重大技术攻关和成果转化方向建议，"
-                             "采纳的建议纳入年度申报指南。"),
-            "opens_on": today - dt.timedelta(days=10), "closes_on": today + dt.timedelta(days=20),
-        },
-    )  # fmt: skip
-    sol = ideas.open_solicitation(staff, sol)
+    opened = today - dt.timedelta(days=10)
+    with on(opened - dt.timedelta(days=2), 10):
+        sol = ideas.save_solicitation(
+            staff,
+            {
+                "programme_type": ptype, "year": today.year + 1,
+                "title": _("%(y)s年度科技计划项目建议征集") % {"y": today.year + 1},
+                "description": _("面向全市企业和高校院所征集下一年度重大技术攻关和成果转化方向建议，"
+                                 "采纳的建议纳入年度申报指南。"),
+                "opens_on": opened, "closes_on": today + dt.timedelta(days=20),
+            },
+        )  # fmt: skip
+    with on(opened, 9):
+        sol = ideas.open_solicitation(staff, sol)
     # Bottom-up: the demo accounts' organisations first, so signing in shows one's own ideas.
     submitters = [(u.organisation, u) for u in [*ent_users, *inst_users]]
     submitters += [(e.organisation, None) for e in enterprises[:3]] + [(o, None) for o in institutes[:1]]
     made = []
-    for (org, user), (title, problem) in zip(submitters, IDEAS_BOTTOM_UP[:3], strict=False):
-        made.append(_idea(sol, org, user, title, problem))
-    top = [_idea(sol, None, staff, title, problem) for title, problem in IDEAS_TOP_DOWN]
-    if len(made) >= 3:
-        ideas.adopt(staff, made[0], draft_call, _("纳入下一年度指南方向"))
-        ideas.decline(staff, made[1], _("与现有指南方向重复，建议关注揭榜挂帅榜单"))
-    ideas.adopt(staff, top[0], draft_call, _("列入指南"))
-    ideas.decline(staff, top[1], _("由其他部门专项支持"))
+    for k, ((org, user), (title, problem)) in enumerate(zip(submitters, IDEAS_BOTTOM_UP[:3], strict=False)):
+        with on(opened + dt.timedelta(days=1 + k), 10):
+            made.append(_idea(sol, org, user, title, problem))
+    with on(opened + dt.timedelta(days=5), 10):
+        top = [_idea(sol, None, staff, title, problem) for title, problem in IDEAS_TOP_DOWN]
+    with on(today - dt.timedelta(days=1), 15):
+        if len(made) >= 3:
+            ideas.adopt(staff, made[0], draft_call, _("纳入下一年度指南方向"))
+            ideas.decline(staff, made[1], _("与现有指南方向重复，建议关注揭榜挂帅榜单"))
+        ideas.adopt(staff, top[0], draft_call, _("列入指南"))
+        ideas.decline(staff, top[1], _("由其他部门专项支持"))

@@ -914,7 +914,12 @@ class Challenge(models.Model):
     problem = models.TextField(_("需求描述"), max_length=8000)
     requirements = models.TextField(_("技术指标与验收标准"), max_length=8000)
     field = models.CharField(_("技术领域"), max_length=100, blank=True)
-    bounty_yuan = models.DecimalField(_("榜额（元）"), **MONEY)
+    # 不限定榜额: teams state what they need; the amount is agreed with the selected teams and then
+    # stands as the bounty, so that the payment rules treat the challenge like any other.
+    bounty_open = models.BooleanField(
+        _("不限定榜额"), default=False, help_text=_("由揭榜方提出经费需求，遴选时商定榜额")
+    )
+    bounty_yuan = models.DecimalField(_("榜额（元）"), null=True, blank=True, **MONEY)
     deadline = models.DateField(_("揭榜截止日期"))
     months = models.PositiveSmallIntegerField(_("攻关期限（月）"))
     mode = models.CharField(_("遴选方式"), max_length=16, choices=Mode.choices, default=Mode.SINGLE)
@@ -933,6 +938,11 @@ class Challenge(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("揭榜挂帅榜单")
         verbose_name_plural = _("揭榜挂帅榜单")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bounty_open=True) | Q(bounty_yuan__isnull=False), name="challenge_bounty_set"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -992,6 +1002,9 @@ class Bid(models.Model):
     team = models.JSONField(_("团队成员"), default=list, blank=True)
     plan = models.TextField(_("攻关方案"), max_length=8000)
     requested_yuan = models.DecimalField(_("申请榜额（元）"), **MONEY)
+    # Set on selection: the requested amount under a fixed bounty, the amount agreed with the team
+    # under an open one; a team's payments never exceed it.
+    agreed_yuan = models.DecimalField(_("商定榜额（元）"), null=True, blank=True, **MONEY)
     months = models.PositiveSmallIntegerField(_("承诺完成期限（月）"))
     score = models.DecimalField(_("遴选得分"), max_digits=5, decimal_places=1, null=True, blank=True)
     gate_score = models.DecimalField(_("节点考核得分"), max_digits=5, decimal_places=1, null=True, blank=True)

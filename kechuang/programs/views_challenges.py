@@ -52,7 +52,15 @@ class ChallengeForm(forms.Form):
         widget=forms.Textarea(attrs={**WIDGET, "rows": 4}),
     )
     bounty_wan = forms.DecimalField(
-        label=gettext_lazy("榜额（万元）"), decimal_places=2, widget=forms.NumberInput(attrs=WIDGET)
+        label=gettext_lazy("榜额（万元）"),
+        decimal_places=2,
+        required=False,
+        widget=forms.NumberInput(attrs=WIDGET),
+    )
+    bounty_open = forms.BooleanField(
+        label=gettext_lazy("不限定榜额（由揭榜方提出经费需求，遴选时商定）"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
     deadline = forms.DateField(
         label=gettext_lazy("揭榜截止日期"), widget=forms.DateInput(attrs={**WIDGET, "type": "date"})
@@ -81,13 +89,16 @@ class ChallengeForm(forms.Form):
     def initial_for(cls, c: Challenge) -> dict:
         return {
             "title": c.title, "field": c.field, "problem": c.problem, "requirements": c.requirements,
-            "bounty_wan": wan(c.bounty_yuan), "deadline": c.deadline, "months": c.months, "mode": c.mode,
+            "bounty_wan": wan(c.bounty_yuan), "bounty_open": c.bounty_open, "deadline": c.deadline,
+            "months": c.months, "mode": c.mode,
             "max_teams": c.max_teams, "gate_on": c.gate_on, "gate_keep": c.gate_keep,
         }  # fmt: skip
 
     def service_data(self) -> dict:
         d = dict(self.cleaned_data)
-        d["bounty_yuan"] = d.pop("bounty_wan") * WAN
+        amount = d.pop("bounty_wan")
+        # An open bounty has no amount: whatever stayed in the box is not a bounty.
+        d["bounty_yuan"] = None if d["bounty_open"] or amount is None else amount * WAN
         if d["mode"] != Challenge.Mode.HORSE_RACE:
             # The gate belongs to the horse race only: a switched mode leaves no stale gate behind.
             d["gate_on"] = d["gate_keep"] = None
@@ -200,7 +211,14 @@ def _plan_rows(selected, post=None) -> list[dict]:
                     "amount": post.get(f"{key}-amount", "") if post else "",
                 }
             )
-        out.append({"bid": bid, "requested_wan": wan(bid.requested_yuan), "rows": rows})
+        out.append(
+            {
+                "bid": bid,
+                "requested_wan": wan(bid.requested_yuan),
+                "agreed_wan": wan(svc.team_amount(bid)),
+                "rows": rows,
+            }
+        )
     return out
 
 
@@ -231,6 +249,22 @@ def _parse_plans(post, selected) -> dict:
     return plans
 
 
+def _parse_agreed(post, challenge: Challenge) -> dict | None:
+    """The amounts agreed with the ticked teams of an open-bounty challenge, 万元 → yuan."""
+    if not challenge.bounty_open:
+        return None
+    agreed = {}
+    for bid_id in post.getlist("bid"):
+        text = post.get(f"agreed-{bid_id}", "").strip()
+        if not text:
+            continue  # the service names the team whose amount is missing
+        try:
+            agreed[bid_id] = Decimal(text) * WAN
+        except ArithmeticError:
+            raise ValidationError({"agreed_yuan": _("商定榜额须为数字（万元）")}) from None
+    return agreed
+
+
 def _detail(request, challenge: Challenge, *, bid_form=None, plan_post=None, status: int = 200):
     user = request.user
     challenge = svc.get_challenge(user, challenge.pk)
@@ -241,6 +275,7 @@ def _detail(request, challenge: Challenge, *, bid_form=None, plan_post=None, sta
     bids = list(svc.visible_bids(user, challenge).prefetch_related("payments").order_by("-score", "pk"))
     for b in bids:
         b.requested_wan = wan(b.requested_yuan)
+        b.agreed_wan = wan(b.agreed_yuan)
         b.plan_rows = [{"p": p, "amount_wan": wan(p.amount_yuan)} for p in b.payments.all()]
     own = [b for b in bids if user.is_authenticated and b.organisation_id == user.organisation_id]
     can_bid = bool(svc.can_bid(user, challenge)) and challenge.status == Challenge.Status.POSTED
@@ -261,6 +296,7 @@ def _detail(request, challenge: Challenge, *, bid_form=None, plan_post=None, sta
             "challenge": challenge,
             "tab": "challenges",
             "bounty_wan": wan(challenge.bounty_yuan),
+            "cap_wan": wan((challenge.programme_type or svc.challenge_type()).max_grant_yuan),
             "days_left": max((challenge.deadline - svc.today()).days, 0),
             "teams": svc.public_teams(challenge),
             "bids": bids if sees_all else [],
@@ -331,7 +367,7 @@ def challenge_action(request, pk: int, action: str):
             svc.close_bids(user, challenge)
             messages.success(request, _("已截止揭榜，进入遴选"))
         elif action == "select":
-            svc.select_bids(user, challenge, post.getlist("bid"), reason)
+            svc.select_bids(user, challenge, post.getlist("bid"), reason, _parse_agreed(post, challenge))
             messages.success(request, _("已选定入选团队"))
         elif action == "start":
             svc.can_manage(user).enforce()

@@ -45,9 +45,10 @@ def test_demo_step_posts_matches_and_records_events():
             wrong.append((d.title, top))
     assert len(wrong) <= 1, wrong
     assert Match.objects.filter(kind=Match.Kind.ACHIEVEMENT_ENTERPRISE).exists()
-    taian = Event.objects.get(name=demo.TAIAN_EVENT["name"])
-    assert (taian.experts, taian.enterprises_attending, taian.intentions) == (163, 219, 72)
-    local = Event.objects.exclude(pk=taian.pk).get()
+    # Only the demo city's own event: 泰安's published figures stay a reference record for the tests.
+    assert not Event.objects.filter(name=demo.TAIAN_EVENT["name"]).exists()
+    local = Event.objects.get()
+    assert "淄博" in local.organiser
     assert local.agreements == 1 and local.intentions == 2
     assert Match.objects.filter(status=Match.Status.SIGNED, event=local).count() == 1
     assert MatchTransition.objects.filter(to_status=Match.Status.INVALID).exclude(reason="").count() == 1

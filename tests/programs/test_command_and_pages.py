@@ -57,7 +57,9 @@ def test_demo_step_fills_every_stage(city):
         "today": dt.date.today(),
     }
     demo.load_programmes(ctx, io.StringIO())
-    call = Call.objects.get(title="2026年度重大技术攻关项目申报通知")
+    opened = dt.date.today() - dt.timedelta(days=20)
+    call = Call.objects.get(title=demo.call_title(opened.year))
+    assert call.opens_on == opened and call.year == opened.year
     assert call.status == "published" and call.needs_endorsement
     assert set(Call.objects.values_list("status", flat=True)) == {
         "draft",

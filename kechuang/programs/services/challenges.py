@@ -70,7 +70,7 @@ TEAM_STATUSES = [
 ]
 ACTIVE_TEAM = [Bid.Status.SELECTED, Bid.Status.CONTINUING]
 CHALLENGE_FIELDS = (
-    "title", "problem", "requirements", "field", "bounty_yuan", "deadline", "months", "mode",
+    "title", "problem", "requirements", "field", "bounty_open", "bounty_yuan", "deadline", "months", "mode",
     "max_teams", "gate_on", "gate_keep",
 )  # fmt: skip
 BID_FIELDS = ("leader", "team", "plan", "requested_yuan", "months")
@@ -276,8 +276,11 @@ def _check_challenge(c: Challenge, on: dt.date) -> None:
         errors["problem"] = _("需求描述为必填项")
     if not (c.requirements or "").strip():
         errors["requirements"] = _("技术指标与验收标准为必填项")
-    if c.bounty_yuan is None or c.bounty_yuan <= 0:
-        errors["bounty_yuan"] = _("榜额须大于0")
+    if c.bounty_open:
+        if c.bounty_yuan is not None:
+            errors["bounty_yuan"] = _("不限定榜额的榜单不填写榜额，榜额在遴选时与入选团队商定")
+    elif c.bounty_yuan is None or c.bounty_yuan <= 0:
+        errors["bounty_yuan"] = _("榜额须大于0；如不限定榜额，请勾选“不限定榜额”")
     elif c.bounty_yuan > ptype.max_grant_yuan:
         errors["bounty_yuan"] = _("榜额不能超过“%(t)s”的上限%(cap)s万元") % {
             "t": ptype.name,
@@ -432,6 +435,13 @@ def submit_bid(user, challenge: Challenge, data: dict) -> Bid:
     requested = _decimal(data.get("requested_yuan"), "requested_yuan", _("申请榜额"))
     if requested <= 0:
         errors["requested_yuan"] = _("申请榜额须大于0")
+    elif challenge.bounty_open:
+        ptype = challenge.programme_type or challenge_type()
+        if requested > ptype.max_grant_yuan:
+            errors["requested_yuan"] = _("申请榜额不能超过“%(t)s”的上限%(cap)s万元") % {
+                "t": ptype.name,
+                "cap": wan(ptype.max_grant_yuan),
+            }
     elif requested > challenge.bounty_yuan:
         errors["requested_yuan"] = _("申请榜额不能超过榜额%(b)s万元") % {"b": wan(challenge.bounty_yuan)}
     months = data.get("months")
@@ -543,9 +553,50 @@ def _team_count_rule(c: Challenge, n: int) -> str | None:
     return None
 
 
+def _agreed_amounts(c: Challenge, chosen: list[Bid], agreed) -> dict[int, Decimal]:
+    """Each selected team's amount: what it requested under a fixed bounty; under an open bounty
+    (不限定榜额) the amount agreed with it, more than 0 and at most what it requested, the teams'
+    total within the programme type's cap as a fixed bounty would be."""
+    if not c.bounty_open:
+        if agreed:
+            raise ValidationError({"agreed_yuan": _("定额榜单按各团队的申请榜额确定，无需商定金额")})
+        return {b.pk: b.requested_yuan for b in chosen}
+    agreed = {str(k): v for k, v in (agreed or {}).items()}
+    out: dict[int, Decimal] = {}
+    for bid in chosen:
+        name = bid.organisation.name
+        value = agreed.get(str(bid.pk))
+        if value is None or str(value).strip() == "":
+            raise ValidationError({"agreed_yuan": _("不限定榜额的榜单须填写与%(o)s商定的榜额") % {"o": name}})
+        amount = _decimal(value, "agreed_yuan", _("商定榜额"))
+        if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError({"agreed_yuan": _("%(o)s的商定榜额须大于0（精确到分）") % {"o": name}})
+        if amount > bid.requested_yuan:
+            raise ValidationError(
+                {
+                    "agreed_yuan": _("%(o)s的商定榜额%(a)s万元超过其申请榜额%(r)s万元")
+                    % {"o": name, "a": wan(amount), "r": wan(bid.requested_yuan)}
+                }
+            )
+        out[bid.pk] = amount
+    ptype = c.programme_type or challenge_type()
+    total = sum(out.values(), Decimal(0))
+    if total > ptype.max_grant_yuan:
+        raise ValidationError(
+            {
+                "agreed_yuan": _("商定榜额合计%(s)s万元超过“%(t)s”的上限%(cap)s万元")
+                % {"s": wan(total), "t": ptype.name, "cap": wan(ptype.max_grant_yuan)}
+            }
+        )
+    return out
+
+
 @transaction.atomic
-def select_bids(user, challenge: Challenge, bid_ids, reason: str = "") -> Challenge:
-    """Select the teams; every other pending bid is not selected. All bids must be scored first."""
+def select_bids(user, challenge: Challenge, bid_ids, reason: str = "", agreed=None) -> Challenge:
+    """Select the teams; every other pending bid is not selected. All bids must be scored first.
+
+    ``agreed`` maps a selected bid's id to the amount agreed with the team (yuan), required when the
+    challenge has no fixed bounty (不限定榜额); their total then becomes the challenge's bounty."""
     can_manage(user).enforce()
     fresh = _locked(challenge)
     if fresh.status != Challenge.Status.SELECTING:
@@ -563,11 +614,22 @@ def select_bids(user, challenge: Challenge, bid_ids, reason: str = "") -> Challe
     problem = _team_count_rule(fresh, len(ids))
     if problem:
         raise ValidationError({"bids": problem})
+    amounts = _agreed_amounts(fresh, [b for b in pending if b.pk in ids], agreed)
     for bid in pending:
         if bid.pk in ids:
-            workflow.step(user, bid, "select", _("入选"), reason=reason)
+            workflow.step(user, bid, "select", _("入选"), reason=reason, agreed_yuan=amounts[bid.pk])
         else:
             workflow.step(user, bid, "reject", _("未入选"), reason=reason)
+    if fresh.bounty_open:
+        fresh.bounty_yuan = sum(amounts.values(), Decimal(0))
+        fresh.save(update_fields=["bounty_yuan"])
+        workflow.log(
+            fresh,
+            "agree_bounty",
+            fresh.status,
+            user,
+            _("不限定榜额，遴选商定榜额合计%(s)s万元") % {"s": wan(fresh.bounty_yuan)},
+        )
     for bid in pending:
         chosen = bid.pk in ids
         notify(
@@ -577,6 +639,12 @@ def select_bids(user, challenge: Challenge, bid_ids, reason: str = "") -> Challe
             _url(fresh),
         )
     return fresh
+
+
+def team_amount(bid: Bid) -> Decimal:
+    """What a selected team may be paid in all: the amount fixed on selection (bids selected before
+    that was recorded fall back to what they requested, which is what it was then)."""
+    return bid.requested_yuan if bid.agreed_yuan is None else bid.agreed_yuan
 
 
 def _rows(plan) -> list[dict]:
@@ -640,11 +708,16 @@ def start(user, challenge: Challenge, plans: dict) -> Challenge:
             else:
                 pre += amount
             out.append({"milestone": milestone, "due_on": due, "amount_yuan": amount})
-        if pre + post > bid.requested_yuan:
+        limit = team_amount(bid)
+        if pre + post > limit:
             raise ValidationError(
                 {
-                    "payments": _("%(o)s的兑付合计%(s)s万元超过其申请榜额%(r)s万元")
-                    % {"o": name, "s": wan(pre + post), "r": wan(bid.requested_yuan)}
+                    "payments": (
+                        _("%(o)s的兑付合计%(s)s万元超过其商定榜额%(r)s万元")
+                        if fresh.bounty_open
+                        else _("%(o)s的兑付合计%(s)s万元超过其申请榜额%(r)s万元")
+                    )
+                    % {"o": name, "s": wan(pre + post), "r": wan(limit)}
                 }
             )
         clean[bid.pk] = out
