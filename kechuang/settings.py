@@ -207,3 +207,16 @@ KECHUANG_SITE_NAME = _("科创 · 市科技局业务平台")
 # Lock out by user name, not by address: a whole district bureau often sits behind one office NAT
 # address, and one mistyped password must not lock its colleagues out.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Uploaded spreadsheets (kechuang.core.reading): files past these are refused before they are parsed.
+KECHUANG_IMPORT_LIMITS = {
+    "max_rows": int(os.environ.get("KECHUANG_IMPORT_MAX_ROWS", "1048576")),
+    "max_columns": int(os.environ.get("KECHUANG_IMPORT_MAX_COLUMNS", "64")),
+    "max_file_bytes": int(os.environ.get("KECHUANG_IMPORT_MAX_FILE_MB", "200")) * 1024 * 1024,
+    "max_unpacked_bytes": int(os.environ.get("KECHUANG_IMPORT_MAX_UNPACKED_MB", "200")) * 1024 * 1024,
+    "max_entries": int(os.environ.get("KECHUANG_IMPORT_MAX_ENTRIES", "1000")),
+    "max_ratio": int(os.environ.get("KECHUANG_IMPORT_MAX_RATIO", "200")),
+    "max_line_bytes": int(os.environ.get("KECHUANG_IMPORT_MAX_LINE_KB", "64")) * 1024,
+}
+# An import still "running" with no sign of life for this long was cut off by a restart.
+KECHUANG_IMPORT_STALE_MINUTES = int(os.environ.get("KECHUANG_IMPORT_STALE_MINUTES", "30"))

@@ -204,6 +204,9 @@ class ImportRun(models.Model):
     progress_done = models.PositiveIntegerField(_("已处理"), default=0)
     progress_total = models.PositiveIntegerField(_("总量"), default=0)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The last sign of life of a running import; one silent for too long was cut off by a restart
+    # (see ``kechuang.core.imports``).
+    heartbeat_at = models.DateTimeField(_("最近进展时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

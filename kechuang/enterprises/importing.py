@@ -259,7 +259,7 @@ class _Reporter:
         if (force or now - self.last >= 1.0) and not transaction.get_connection().in_atomic_block:
             self.last = now
             ImportRun.objects.filter(pk=self.run.pk).update(
-                stage=stage, progress_done=done, progress_total=total
+                stage=stage, progress_done=done, progress_total=total, heartbeat_at=timezone.now()
             )
 
 

@@ -1,5 +1,6 @@
 """Background work of the enterprise registry (huey; tests run tasks in-line)."""
 
+from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from kechuang.core.models import ImportRun
@@ -12,7 +13,7 @@ def run_facts_import(run_id: int) -> None:
 
     # Claim the run in one UPDATE so a retried or duplicated task never imports it twice.
     claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
-        status=ImportRun.Status.RUNNING
+        status=ImportRun.Status.RUNNING, heartbeat_at=timezone.now()
     )
     if claimed:
         run_import(ImportRun.objects.get(pk=run_id))

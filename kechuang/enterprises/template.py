@@ -5,17 +5,16 @@ Pure Python with no Django import, so the import service, the policy CLI and pro
 one parser. Database-dependent checks (does the district exist?) belong to the import service.
 """
 
-import csv
 import datetime as dt
 import functools
-import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from kechuang.core.industries import section_of_division
+from kechuang.core.reading import Refused, cell_text, read_rows
 from kechuang.core.uscc import normalise as normalise_uscc
 from kechuang.core.uscc import uscc_error
 
@@ -136,21 +135,7 @@ class _Bad(Exception):
         self.rule = rule
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        # Excel keeps 15 significant digits; beyond them a float is binary noise (0.1+0.2 → 0.3).
-        return format(value, ".15g")
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
+_text = cell_text
 
 
 # Static columns repeat on every year's row of an enterprise: checking each distinct value once is
@@ -364,63 +349,12 @@ def parse_rows(
     return result
 
 
-def _csv_rows(data: bytes) -> Iterator[list]:
-    # Excel in China saves CSV as GBK unless told otherwise; try UTF-8 (with or without BOM) first.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise _Bad("无法识别文件编码，请另存为 UTF-8 编码的 CSV")
-    yield from csv.reader(io.StringIO(text, newline=""))
-
-
-def _xlsx_rows(data: bytes) -> Iterator[list]:
-    # calamine (Rust) reads a 100,000-row sheet in ~3 s where openpyxl takes ~22 s; openpyxl stays as
-    # the fallback so the parser works where the wheel is missing.
-    try:
-        from python_calamine import CalamineWorkbook
-    except ImportError:  # pragma: no cover - exercised only without the optional wheel
-        yield from _openpyxl_rows(data)
-        return
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises several unrelated types (zip, xml, password)
-        raise _Bad("无法读取 .xlsx 文件，请确认文件未损坏且为 Excel 2007 及以上格式") from exc
-    yield from rows
-
-
-def _openpyxl_rows(data: bytes) -> Iterator[list]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
-    finally:
-        workbook.close()
-
-
 def read_facts_bytes(data: bytes, filename: str, *, progress: ProgressFn | None = None) -> ParseResult:
     """Parse an uploaded .csv or .xlsx. Never raises on bad content: see ``errors``."""
-    suffix = Path(filename).suffix.lower()
     try:
-        if suffix == ".csv":
-            return parse_rows(_csv_rows(data), progress=progress)
-        if suffix == ".xlsx":
-            try:
-                return parse_rows(_xlsx_rows(data), progress=progress)
-            except (KeyError, OSError, ValueError) as exc:
-                if isinstance(exc, _Bad):
-                    raise
-                raise _Bad("无法读取 .xlsx 文件，请确认文件未损坏且为 Excel 2007 及以上格式") from exc
-    except _Bad as bad:
-        return ParseResult(errors=[RowError(0, "", filename, bad.rule)])
-    return ParseResult(errors=[RowError(0, "", filename, "只支持 .xlsx 和 .csv 文件")])
+        return parse_rows(read_rows(data, filename), progress=progress)
+    except Refused as refused:
+        return ParseResult(errors=[RowError(0, "", filename, refused.message)])
 
 
 def read_facts_file(path: str | Path) -> ParseResult:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kechuang.core.imports import fail_interrupted_imports
 from kechuang.core.models import ImportRun, Role
 from kechuang.core.spreadsheets import XLSX_TYPE, xlsx_response
 
@@ -58,6 +59,8 @@ def facts_import(request):
         return _upload(request)
     if request.GET.get("export") == "xlsx":
         return _export_runs(request.user)
+    # The page the uploader watches is where a run cut off by a restart must show up as such.
+    fail_interrupted_imports()
     context = {
         "recent": ImportRun.objects.filter(kind=importing.KIND, user=request.user)[:10],
         "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),

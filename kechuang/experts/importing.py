@@ -6,13 +6,9 @@ kept as a ``core.ImportRun``. Importing the same expert file twice changes nothi
 an expert is identified by name and organisation.
 """
 
-import csv
-import datetime as dt
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -22,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core.models import District, ImportRun, Organisation, Role, User
+from kechuang.core.reading import Refused, cell_text, read_rows
 
 from . import services
 from .models import Expert, ExpertField, ReviewItem, SelectionRound
@@ -108,39 +105,13 @@ class _Bad(Exception):
         self.rule = rule
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()[:10]
-    return str(value).strip()
-
-
 def read_table(data: bytes, filename: str) -> list[list[str]]:
-    """Rows of the first sheet (.xlsx) or of a .csv (UTF-8 or GB18030), as stripped text."""
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".csv":
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises zip, xml and key errors for a damaged file
-            raise _Bad("无法读取 .xlsx 文件，请确认文件未损坏且为 Excel 2007 及以上格式") from exc
-        try:
-            return [[_text(c) for c in row] for row in book.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            book.close()
-    raise _Bad("只支持 .xlsx 和 .csv 文件")
+    """Rows of the first sheet (.xlsx) or of a .csv (UTF-8 or GB18030), as stripped text, read through
+    the core reader so that a hostile file is refused before it is parsed."""
+    try:
+        return [[cell_text(c) for c in row] for row in read_rows(data, filename)]
+    except Refused as refused:
+        raise _Bad(refused.message) from None
 
 
 def _records(rows: list[list[str]], columns: dict, required: tuple[str, ...]):

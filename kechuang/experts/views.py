@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kechuang.core.imports import fail_interrupted_imports
 from kechuang.core.models import District, ImportRun, Role
 from kechuang.core.spreadsheets import xlsx_response
 
@@ -178,6 +179,7 @@ def _report(outcome, columns) -> list[dict]:
 @require_http_methods(["GET", "POST"])
 def expert_import(request):
     services.can_manage(request.user).enforce()
+    fail_interrupted_imports()  # a run cut off by a restart shows as such in the list below
     context = {
         "columns": importing.EXPERT_COLUMNS.values(),
         "recent": ImportRun.objects.filter(kind=importing.EXPERT_KIND, user=request.user)[:10],

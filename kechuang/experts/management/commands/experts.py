@@ -14,9 +14,6 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.engines.assignment.batch import AssignOptions, run_assign, run_replay
-from kechuang.engines.assignment.messages import AssignmentError
-
 
 class Command(BaseCommand):
     help = _("专家评审分配：最优分配或随机抽取（兼容 openreview-matcher 文件格式）")
@@ -45,6 +42,10 @@ class Command(BaseCommand):
         r.add_argument("--out", help="write the replayed panel here")
 
     def handle(self, *args, **opts):
+        # Imported here so that --help and argument errors answer without loading numpy and OR-Tools.
+        from kechuang.engines.assignment.batch import AssignOptions, run_assign, run_replay
+        from kechuang.engines.assignment.messages import AssignmentError
+
         try:
             if opts["action"] == "assign":
                 summary = run_assign(

@@ -17,16 +17,6 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kechuang.engines.textmatch import (
-    CachedEncoder,
-    RecordError,
-    SentenceTransformerEncoder,
-    TextIndex,
-    Use3Encoder,
-    read_jsonl,
-)
-from kechuang.engines.textmatch.batch import documents_from_records, search_all, write_run
-
 
 def _positive_int(value: str) -> int:
     n = int(value)
@@ -69,6 +59,17 @@ class Command(BaseCommand):
         print(message, file=sys.stderr, flush=True)
 
     def _search(self, opts: dict) -> None:
+        # Imported here so that --help and argument errors answer without loading jieba and bm25s.
+        from kechuang.engines.textmatch import (
+            CachedEncoder,
+            RecordError,
+            SentenceTransformerEncoder,
+            TextIndex,
+            Use3Encoder,
+            read_jsonl,
+        )
+        from kechuang.engines.textmatch.batch import documents_from_records, search_all, write_run
+
         for key in ("corpus", "queries"):
             if not opts[key].is_file():
                 raise CommandError(f"--{key}: 文件不存在（file not found）: {opts[key]}")

@@ -14,19 +14,8 @@ import os
 import tempfile
 from pathlib import Path
 
-import polars as pl
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext_lazy as _
-
-from kechuang.engines.rules import (
-    FactsTable,
-    PolicyError,
-    evaluate_bulk,
-    load_policies_dir,
-    required_facts,
-    resolve,
-)
-from kechuang.enterprises.template import LABELS_ZH, read_facts_file
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "builtin"
 COLUMNS = ("uscc", "policy", "status", "score", "failed", "missing")
@@ -56,6 +45,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
+        # Imported here, not at the top: --help and argument errors answer without loading polars and
+        # the engine (half a second of a command that otherwise starts in a tenth).
+        from kechuang.engines.rules import FactsTable, PolicyError, evaluate_bulk, required_facts
+        from kechuang.enterprises.template import LABELS_ZH, read_facts_file
+
         on = _date(opts["on"])
         policies = self._policies(opts, on)
         parsed = read_facts_file(opts["facts"])
@@ -85,6 +79,8 @@ class Command(BaseCommand):
             )
 
     def _policies(self, opts, on: dt.date):
+        from kechuang.engines.rules import PolicyError, load_policies_dir, resolve
+
         try:
             available = load_policies_dir(opts["policies_dir"])
         except (PolicyError, OSError) as exc:
@@ -129,6 +125,8 @@ def _date(text: str) -> dt.date:
 
 def _write_atomically(frame, out: Path) -> None:
     """Write to a temporary file beside ``out`` and rename, so a failure never leaves half a file."""
+    import polars as pl
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent if str(out.parent) else ".")
     except OSError as exc:
