@@ -73,7 +73,7 @@ def is_formula_like(value) -> bool:
 
 def display_width(text: str) -> int:
     """Width in Excel character units: wide (CJK) characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
 
 
 def _plain(value, kind: str):

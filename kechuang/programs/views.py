@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kechuang.core.spreadsheets import Column, xlsx_response
+from kechuang.core import audit
+from kechuang.core.spreadsheets import Column
 
 from . import services
 from .forms import ApplicationForm, AttachmentForm, CallForm, DecisionForm, ReasonForm
@@ -267,11 +268,12 @@ HEADERS = [
 @login_required
 def application_export(request):
     qs = services.visible_applications(request.user)
-    return xlsx_response(
+    return audit.export_response(
+        request,
+        _("项目申报"),
         f"项目申报_{timezone.localdate():%Y%m%d}.xlsx",
         [Column(_(h), kind) for h, kind in HEADERS],
         services.export_rows(qs.order_by("pk")),
-        sheet_title=_("项目申报"),
     )
 
 
