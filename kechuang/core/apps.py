@@ -6,3 +6,7 @@ class CoreConfig(AppConfig):
     name = "kechuang.core"
     verbose_name = _("平台基础")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connects the sign-in receivers of the audit.
+        from . import audit  # noqa: F401

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -215,3 +216,45 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class AccessLog(models.Model):
+    """A read that matters: an export of a list, a look at someone's personal details, a download of
+    an application pack, a sign-in. Edits are audited by simple-history and workflow changes by each
+    app's transition log; this table holds what neither sees."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", _("导出")
+        READ = "read", _("查看")
+        DOWNLOAD = "download", _("下载")
+        SIGN_IN = "sign_in", _("登录")
+        SIGN_IN_FAILED = "sign_in_failed", _("登录失败")
+        SIGN_OUT = "sign_out", _("退出登录")
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as typed: a failed sign-in has no user, and the name outlives a deleted account.
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, db_index=True)
+    what = models.CharField(_("内容"), max_length=200)
+    object_type = models.CharField(_("对象类型"), max_length=100, blank=True)  # app_label.model
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    rows = models.PositiveIntegerField(_("行数"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("地址"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("访问记录")
+        verbose_name_plural = _("访问记录")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="core_accesslog_obj")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.get_kind_display()} {self.what}"

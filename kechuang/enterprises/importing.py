@@ -25,6 +25,7 @@ from django.utils.translation import gettext_noop
 
 from kechuang.core.models import District, ImportRun, Organisation, Role
 from kechuang.core.permissions import Decision
+from kechuang.core.spreadsheets import csv_bytes, display_width
 
 from . import services
 from .models import Enterprise, YearlyFacts
@@ -587,19 +588,20 @@ class _Writer:
 
 
 # -- the empty template, for download ---------------------------------------------------------------
-def template_csv_bytes() -> bytes:
-    """The header row only; UTF-8 with a BOM so that Excel opens the Chinese correctly."""
-    import csv
-    import io
+def template_headings() -> list[str]:
+    """The first row of the template: Chinese headings (the parser also takes the English codes, so
+    files made from the old template still import)."""
+    return [LABELS_ZH[c] for c in COLUMNS]
 
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(COLUMNS)
-    return buffer.getvalue().encode("utf-8-sig")
+
+def template_csv_bytes() -> bytes:
+    """The header row only."""
+    return csv_bytes(template_headings(), [])
 
 
 def template_xlsx_bytes() -> bytes:
-    """Sheet 1 "年度数据": the header row with the contract's English column names. Sheet 2 "填写说明":
-    every column in Chinese with its rule and an example."""
+    """Sheet 1 "年度数据": the header row with the Chinese column headings. Sheet 2 "填写说明":
+    every column with its rule, an example and the English code the old template used."""
     import io
 
     from openpyxl import Workbook
@@ -609,11 +611,12 @@ def template_xlsx_bytes() -> bytes:
     sheet = workbook.active
     sheet.title = _("年度数据")
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    sheet.append(list(COLUMNS))
-    for n, col in enumerate(COLUMNS, start=1):
+    sheet.append(template_headings())
+    for n, heading in enumerate(template_headings(), start=1):
         cell = sheet.cell(row=1, column=n)
         cell.font, cell.fill = bold, fill
-        sheet.column_dimensions[cell.column_letter].width = max(12, len(col) + 4)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.column_dimensions[cell.column_letter].width = min(30, max(12, display_width(heading) + 2))
     sheet.freeze_panes = "A2"
     # Text format for the code columns: Excel would otherwise turn all-digit codes into numbers.
     for col in ("uscc", "district", "industry_code", "registered_on"):
@@ -622,12 +625,12 @@ def template_xlsx_bytes() -> bytes:
             sheet[f"{letter}{row}"].number_format = "@"
 
     notes = workbook.create_sheet(_("填写说明"))
-    notes.append([_("列名"), _("中文名称"), _("是否必填"), _("填写规则"), _("示例")])
+    notes.append([_("列名"), _("英文列名（旧版模板）"), _("是否必填"), _("填写规则"), _("示例")])
     for cell in notes[1]:
         cell.font, cell.fill = bold, fill
     for col in COLUMNS:
         notes.append(
-            [col, LABELS_ZH[col], _("必填") if col in REQUIRED else _("选填"), RULES_ZH[col], EXAMPLES[col]]
+            [LABELS_ZH[col], col, _("必填") if col in REQUIRED else _("选填"), RULES_ZH[col], EXAMPLES[col]]
         )
     notes.append([])
     for line in (
@@ -637,9 +640,10 @@ def template_xlsx_bytes() -> bytes:
         _("4. 企业名称、所属区县、成立日期、行业代码可在每个年度重复填写，以最近年度为准。"),
         _("5. 整个文件逐行校验，只要有一行不合格，整个文件都不会导入；系统会列出每个问题的行、列和规则。"),
         _("6. 同一文件重复导入不会产生重复数据，未变化的行不会被改写。"),
+        _("7. 用旧版模板（第一行为英文列名）填写的文件仍可导入。"),
     ):
         notes.append([line])
-    for letter, width in zip("ABCDE", (22, 30, 10, 80, 24), strict=True):
+    for letter, width in zip("ABCDE", (30, 22, 10, 80, 24), strict=True):
         notes.column_dimensions[letter].width = width
     for row in notes.iter_rows(min_row=2, max_col=5):
         for cell in row:

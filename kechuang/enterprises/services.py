@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from kechuang.core.industries import SECTIONS, section_label
 from kechuang.core.models import District, Role
 from kechuang.core.permissions import can_read, can_write, scope_q
+from kechuang.core.spreadsheets import Column
 from kechuang.engines import labels as label_engine
 
 from .models import DerivedLabel, Enterprise, YearlyFacts
@@ -251,9 +252,11 @@ def wan(amount: Decimal | None) -> Decimal | None:
 
 def export_rows(qs, *, year: int | None = None, chunk: int = 2000):
     headers = [
-        _("统一社会信用代码"), _("企业名称"), _("所属区县"), _("行业代码"), _("行业门类"), _("成立日期"),
-        _("数据年度"), _("营业收入（万元）"), _("研发费用（万元）"), _("研发投入强度"), _("从业人员数"),
-        _("规上"), _("有研发活动"),
+        Column(_("统一社会信用代码")), Column(_("企业名称")), Column(_("所属区县")), Column(_("行业代码")),
+        Column(_("行业门类")), Column(_("成立日期"), "date"), Column(_("数据年度")),
+        Column(_("营业收入（万元）"), "wan_yuan"), Column(_("研发费用（万元）"), "wan_yuan"),
+        Column(_("研发投入强度"), "ratio"), Column(_("从业人员数"), "int"), Column(_("规上")),
+        Column(_("有研发活动")),
     ]  # fmt: skip
 
     def rows():

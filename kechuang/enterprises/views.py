@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from kechuang.core.spreadsheets import xlsx_response
+from kechuang.core import audit
 
 from . import importing, services
 from .forms import EnterpriseFilterForm
@@ -47,9 +47,9 @@ def enterprise_list(request):
 @login_required
 def enterprise_export(request):
     _require_registry_access(request.user)
-    _form, filters, qs = _filtered(request)
+    form, filters, qs = _filtered(request)
     headers, rows = services.export_rows(qs, year=filters.get("year"))
-    return xlsx_response(_("企业名录.xlsx"), headers, rows, sheet_title=_("企业名录"))
+    return audit.export_response(request, _("企业名录"), _("企业名录.xlsx"), headers, rows, form=form)
 
 
 @login_required

@@ -12,8 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kechuang.core import audit
 from kechuang.core.imports import fail_interrupted_imports
-from kechuang.core.models import District, ImportRun, Role
+from kechuang.core.models import AccessLog, District, ImportRun, Role
 from kechuang.core.spreadsheets import xlsx_response
 
 from . import importing, services
@@ -58,7 +59,7 @@ def expert_list(request):
 
 @login_required
 def expert_export(request):
-    _form, qs = _filtered(request)
+    form, qs = _filtered(request)
     headers = [_("姓名"), _("工作单位"), _("所在区县"), _("职称"), _("职务"), _("学科/行业代码"),
                _("研究方向关键词"), _("可参加评审"), _("科研诚信状态"), _("入库状态")]  # fmt: skip
     rows = (
@@ -67,7 +68,7 @@ def expert_export(request):
          e.get_integrity_display(), e.get_status_display()]
         for e in qs.prefetch_related("fields").iterator(chunk_size=500)
     )  # fmt: skip
-    return xlsx_response(_("专家名录.xlsx"), headers, rows, sheet_title=_("专家名录"))
+    return audit.export_response(request, _("专家名录"), _("专家名录.xlsx"), headers, rows, form=form)
 
 
 @login_required
@@ -83,6 +84,8 @@ def expert_detail(request, pk: int):
         )
         messages.success(request, _("已保存审核结果"))
         return redirect("expert_detail", pk=pk)
+    if request.user.pk != expert.user_id:  # an expert reading their own page is no disclosure
+        audit.record(request, AccessLog.Kind.READ, _("查看专家个人信息"), expert)
     return render(
         request,
         "experts/detail.html",

@@ -28,6 +28,7 @@ from django_fsm import can_proceed
 from kechuang.core.industries import section_name
 from kechuang.core.models import District, Organisation, Role
 from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, can_write, role_of, scope_q
+from kechuang.core.spreadsheets import Column
 from kechuang.engines.textmatch import Document
 
 from . import engine
@@ -946,8 +947,10 @@ def _yes_no_private(v: str) -> str:
 
 def demand_export(qs):
     headers = [
-        _("编号"), _("需求名称"), _("需求企业"), _("所属区县"), _("技术领域"), _("行业代码"), _("技术难题描述"),
-        _("预算（万元）"), _("期望解决时间"), _("联系人"), _("联系电话"), _("公开范围"), _("状态"), _("发布时间"),
+        _("编号"), _("需求名称"), _("需求企业"), _("所属区县"), _("技术领域"), _("行业代码"),
+        Column(_("技术难题描述"), width=50), Column(_("预算（万元）"), "wan_yuan"),
+        Column(_("期望解决时间"), "date"), _("联系人"), _("联系电话"), _("公开范围"), _("状态"),
+        Column(_("发布时间"), "datetime"),
     ]  # fmt: skip
 
     def rows():
@@ -964,8 +967,8 @@ def demand_export(qs):
 def achievement_export(qs):
     headers = [
         _("编号"), _("成果名称"), _("成果单位"), _("所属区县"), _("技术领域"), _("成果负责人"), _("成熟度"),
-        _("知识产权类型"), _("知识产权说明"), _("转化方式"), _("意向价格（万元）"), _("成果简介"), _("公开范围"),
-        _("状态"), _("发布时间"),
+        _("知识产权类型"), _("知识产权说明"), _("转化方式"), Column(_("意向价格（万元）"), "wan_yuan"),
+        Column(_("成果简介"), width=50), _("公开范围"), _("状态"), Column(_("发布时间"), "datetime"),
     ]  # fmt: skip
 
     def rows():

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kechuang.core import audit
 from kechuang.core.spreadsheets import xlsx_response
 
 from . import services
@@ -71,9 +72,9 @@ def demand_list(request):
 
 @login_required
 def demand_export(request):
-    _form, qs = _demand_filters(request)
+    form, qs = _demand_filters(request)
     headers, rows = services.demand_export(qs)
-    return xlsx_response(_("技术需求.xlsx"), headers, rows, sheet_title=_("技术需求"))
+    return audit.export_response(request, _("技术需求"), _("技术需求.xlsx"), headers, rows, form=form)
 
 
 @login_required
@@ -174,9 +175,9 @@ def achievement_list(request):
 
 @login_required
 def achievement_export(request):
-    _form, qs = _achievement_filters(request)
+    form, qs = _achievement_filters(request)
     headers, rows = services.achievement_export(qs)
-    return xlsx_response(_("科技成果.xlsx"), headers, rows, sheet_title=_("科技成果"))
+    return audit.export_response(request, _("科技成果"), _("科技成果.xlsx"), headers, rows, form=form)
 
 
 @login_required

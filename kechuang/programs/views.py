@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kechuang.core.spreadsheets import xlsx_response
+from kechuang.core import audit
+from kechuang.core.spreadsheets import Column
 
 from . import services
 from .forms import ApplicationForm, AttachmentForm, CallForm, DecisionForm, ReasonForm
@@ -252,26 +253,27 @@ def application_list(request):
 
 
 HEADERS = [
-    "编号",
-    "申报通知",
-    "申报单位",
-    "区县",
-    "项目名称",
-    "申请金额（万元）",
-    "实施期（月）",
-    "状态",
-    "提交时间",
+    ("编号", "text"),
+    ("申报通知", "text"),
+    ("申报单位", "text"),
+    ("区县", "text"),
+    ("项目名称", "text"),
+    ("申请金额（万元）", "wan_yuan"),
+    ("实施期（月）", "int"),
+    ("状态", "text"),
+    ("提交时间", "datetime"),
 ]
 
 
 @login_required
 def application_export(request):
     qs = services.visible_applications(request.user)
-    return xlsx_response(
+    return audit.export_response(
+        request,
+        _("项目申报"),
         f"项目申报_{timezone.localdate():%Y%m%d}.xlsx",
-        [_(h) for h in HEADERS],
+        [Column(_(h), kind) for h, kind in HEADERS],
         services.export_rows(qs.order_by("pk")),
-        sheet_title=_("项目申报"),
     )
 
 

@@ -15,6 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from kechuang.core import audit
+from kechuang.core.models import AccessLog
+
 from . import exports, services, workflow
 from .models import AuditFinding, Award, Call, Milestone, Objection, Tranche
 from .services import awards as svc
@@ -385,6 +388,7 @@ def award_notice_docx(request, pk: int):
 def application_pdf(request, pk: int):
     app = services.get_application(request.user, pk)
     response = HttpResponse(exports.application_pdf(app), content_type="application/pdf")
+    audit.record(request, AccessLog.Kind.DOWNLOAD, _("下载申报书"), app)
     filename = _("申报书_%(t)s.pdf") % {"t": app.title}
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
     return response

@@ -13,7 +13,7 @@ from kechuang.core.models import ImportRun, Organisation
 from kechuang.core.spreadsheets import xlsx_bytes
 from kechuang.enterprises import importing
 from kechuang.enterprises.models import DerivedLabel, Enterprise, YearlyFacts
-from kechuang.enterprises.template import COLUMNS, RowError
+from kechuang.enterprises.template import COLUMNS, LABELS_ZH, RowError
 from tests import factories as f
 
 
@@ -245,15 +245,58 @@ def test_unreadable_file_is_refused_and_kept(city):
     assert outcome.run.status == ImportRun.Status.REFUSED
 
 
-def test_template_xlsx_has_contract_header_and_instructions():
+def test_template_xlsx_has_chinese_headings_and_instructions():
     workbook = load_workbook(io.BytesIO(importing.template_xlsx_bytes()))
     assert workbook.sheetnames == ["年度数据", "填写说明"]
-    assert tuple(c.value for c in workbook["年度数据"][1]) == COLUMNS
-    notes = {r[0]: r for r in workbook["填写说明"].iter_rows(min_row=2, values_only=True) if r[0] in COLUMNS}
+    headings = tuple(c.value for c in workbook["年度数据"][1])
+    assert headings == tuple(LABELS_ZH[c] for c in COLUMNS)
+    assert headings[:2] == ("统一社会信用代码", "企业名称") and "营业收入（元）" in headings
+    notes = {r[1]: r for r in workbook["填写说明"].iter_rows(min_row=2, values_only=True) if r[1] in COLUMNS}
     assert set(notes) == set(COLUMNS)
-    assert notes["revenue"][1] == "营业收入（元）" and "元" in notes["revenue"][3]
+    assert notes["revenue"][0] == "营业收入（元）" and "元" in notes["revenue"][3]
     assert notes["uscc"][2] == "必填" and notes["listed"][2] == "选填"
-    assert importing.template_csv_bytes().decode("utf-8-sig").strip() == ",".join(COLUMNS)
+    assert importing.template_csv_bytes().decode("utf-8-sig").strip() == ",".join(
+        LABELS_ZH[c] for c in COLUMNS
+    )
+
+
+def _filled_template(fmt: str, rows: list[dict]) -> bytes:
+    """The downloaded template with rows typed in, as a district would send it back."""
+    if fmt == "csv":
+        text = importing.template_csv_bytes().decode("utf-8-sig")
+        body = io.StringIO()
+        csv.writer(body).writerows([["" if r.get(c) is None else r[c] for c in COLUMNS] for r in rows])
+        return (text + body.getvalue()).encode("utf-8-sig")
+    workbook = load_workbook(io.BytesIO(importing.template_xlsx_bytes()))
+    for r in rows:
+        workbook["年度数据"].append([r.get(c) for c in COLUMNS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_filled_chinese_template_imports(city, fmt):
+    new = f.make_uscc(900071)
+    data = _filled_template(fmt, [row(new, revenue="32500000")])
+    outcome = importing.import_facts(data, f"t.{fmt}", city["users"]["staff"])
+    assert outcome.ok, outcome.errors
+    facts = YearlyFacts.objects.get(enterprise__organisation__uscc=new)
+    assert facts.revenue == Decimal("32500000") and facts.rd_staff == 20
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_old_template_with_english_codes_still_imports(city, fmt):
+    new = f.make_uscc(900072)
+    records = [row(new)]
+    data = (
+        csv_of(records)
+        if fmt == "csv"
+        else xlsx_bytes(COLUMNS, [[r.get(c) for c in COLUMNS] for r in records])
+    )
+    outcome = importing.import_facts(data, f"old.{fmt}", city["users"]["staff"])
+    assert outcome.ok, outcome.errors
+    assert YearlyFacts.objects.get(enterprise__organisation__uscc=new).rd_staff == 20
 
 
 def test_error_message_names_row_column_rule():

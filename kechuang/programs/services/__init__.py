@@ -1125,7 +1125,7 @@ def export_rows(qs) -> list[list]:
         [
             a.pk, a.call.title, a.applicant.name, a.applicant.district.name if a.applicant.district_id else "",
             a.title, wan(a.requested_yuan), a.months, a.get_status_display(),
-            timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M") if a.submitted_at else "",
+            a.submitted_at,
         ]
         for a in qs
     ]  # fmt: skip
