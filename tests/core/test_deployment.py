@@ -77,3 +77,19 @@ def test_the_database_in_use_is_pooled_on_postgresql():
         pytest.skip("PostgreSQL only")
     assert connection.settings_dict["OPTIONS"]["pool"]["max_size"] >= 1
     assert connection.pool is not None
+
+
+def test_worker_runs_the_huey_consumer_with_the_threads_from_settings(monkeypatch, settings):
+    from django.core.management import call_command
+
+    calls = []
+    monkeypatch.setattr(
+        "kechuang.core.management.commands.worker.call_command", lambda *a, **k: calls.append((a, k))
+    )
+    settings.TASK_WORKERS = 3
+    call_command("worker")
+    call_command("worker", "--threads", "5")
+    assert calls == [
+        (("run_huey",), {"workers": 3, "worker_type": "thread"}),
+        (("run_huey",), {"workers": 5, "worker_type": "thread"}),
+    ]
