@@ -5,7 +5,12 @@ KECHUANG_SECRET_KEY    else a random key is made once and kept in the data dir
 KECHUANG_ALLOWED_HOSTS comma-separated
 KECHUANG_DATA_DIR      where the embedded SQLite database, the task queue and caches live (default ./var)
 DATABASE_URL           e.g. postgres://user@127.0.0.1:5432/kechuang; SQLite in the data dir when unset
-REDIS_URL              when set, background work goes through Redis (RedisHuey) instead of SQLite
+KECHUANG_DB_POOL_MIN/_MAX  PostgreSQL connections each process keeps/opens at most (default 1 and the
+                       web threads); KECHUANG_DB_POOL_MAX=0 turns the pool off (then KECHUANG_DB_CONN_MAX_AGE)
+KECHUANG_REDIS_URL     when set (or REDIS_URL), background work goes through Redis (RedisHuey) instead of SQLite
+KECHUANG_WEB_BIND/_WORKERS/_THREADS/_TIMEOUT  ``kechuang serve`` (gunicorn): address, processes, threads each,
+                       seconds before a stuck request's worker is restarted
+KECHUANG_TASK_WORKERS  ``kechuang worker`` (huey consumer) threads
 KECHUANG_EMAIL_*       Django's mail settings (backend, host, port, sender)
 KECHUANG_HTTPS         "1" behind TLS: secure cookies, HSTS, redirect to https
 """
@@ -97,18 +102,46 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{DATA_DIR / 'kechuang.sqlite3'}",
-        conn_max_age=int(os.environ.get("KECHUANG_DB_CONN_MAX_AGE", "60")),
+# How ``kechuang serve`` runs gunicorn: processes × threads answer requests at once.
+WEB_BIND = os.environ.get("KECHUANG_WEB_BIND", "127.0.0.1:8000")
+WEB_WORKERS = int(os.environ.get("KECHUANG_WEB_WORKERS", "2"))
+WEB_THREADS = int(os.environ.get("KECHUANG_WEB_THREADS", "4"))
+WEB_TIMEOUT = int(os.environ.get("KECHUANG_WEB_TIMEOUT", "60"))
+TASK_WORKERS = int(os.environ.get("KECHUANG_TASK_WORKERS", "2"))
+
+
+def database_config(env=os.environ) -> dict:
+    """The default database from DATABASE_URL. On PostgreSQL each process borrows connections from a
+    psycopg pool of at most KECHUANG_DB_POOL_MAX (default: one per web thread), so the server sees at
+    most processes × that, whatever the load; persistent per-thread connections (CONN_MAX_AGE) once
+    piled up idle until PostgreSQL refused new clients."""
+    db = dj_database_url.parse(
+        env.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'kechuang.sqlite3'}",
+        conn_max_age=int(env.get("KECHUANG_DB_CONN_MAX_AGE", "60")),
     )
-}
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL lets the web process read while the task worker writes; the timeout rides out short locks.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
-    )
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if db["ENGINE"].endswith("sqlite3"):
+        # WAL lets the web process read while the task worker writes; the timeout rides out short locks.
+        db.setdefault("OPTIONS", {}).update(
+            {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        )
+        db["CONN_MAX_AGE"] = 0
+    elif db["ENGINE"].endswith("postgresql"):
+        pool_max = int(env.get("KECHUANG_DB_POOL_MAX", env.get("KECHUANG_WEB_THREADS", "4")))
+        if pool_max > 0:
+            pool_min = min(int(env.get("KECHUANG_DB_POOL_MIN", "1")), pool_max)
+            # A request that finds every connection busy waits this long, then fails with an error
+            # instead of queueing for ever behind a stuck query.
+            timeout = float(env.get("KECHUANG_DB_POOL_TIMEOUT", "10"))
+            db.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": pool_min,
+                "max_size": pool_max,
+                "timeout": timeout,
+            }
+            db["CONN_MAX_AGE"] = 0  # Django refuses a pool with persistent connections
+    return db
+
+
+DATABASES = {"default": database_config()}
 
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
@@ -171,15 +204,16 @@ if os.environ.get("KECHUANG_HTTPS") == "1":
     SECURE_HSTS_SECONDS = 31536000
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Background and scheduled work: SQLite-backed huey by default, Redis when REDIS_URL is set.
-_redis_url = os.environ.get("REDIS_URL")
+# Background and scheduled work: SQLite-backed huey by default, Redis when KECHUANG_REDIS_URL (or the
+# older REDIS_URL) is set, which is what lets workers on several machines share one queue.
+_redis_url = os.environ.get("KECHUANG_REDIS_URL") or os.environ.get("REDIS_URL")
 HUEY = {
     "name": "kechuang",
     # Tests run tasks in-line (pytest sets PYTEST_VERSION), so a test sees a task's effect at once.
     "immediate": os.environ.get("KECHUANG_HUEY_IMMEDIATE", "") == "1" or "PYTEST_VERSION" in os.environ,
     "huey_class": "huey.RedisHuey" if _redis_url else "huey.SqliteHuey",
     "connection": {"url": _redis_url} if _redis_url else {"filename": str(DATA_DIR / "huey.sqlite3")},
-    "consumer": {"workers": 2, "worker_type": "thread"},
+    "consumer": {"workers": TASK_WORKERS, "worker_type": "thread"},
 }
 
 EMAIL_BACKEND = os.environ.get("KECHUANG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
