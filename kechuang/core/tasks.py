@@ -1,7 +1,14 @@
-"""Background work of the platform itself: the worker's heartbeat."""
+"""Background work of the platform itself: the worker's heartbeat and the nightly backup."""
 
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import on_startup, periodic_task
+from huey.contrib.djhuey import db_periodic_task, lock_task, on_startup, periodic_task
+
+log = logging.getLogger(__name__)
 
 
 @on_startup()
@@ -17,3 +24,18 @@ def worker_heartbeat() -> None:
     from .health import record_heartbeat
 
     record_heartbeat()
+
+
+@db_periodic_task(crontab(minute="0", hour=str(settings.KECHUANG_BACKUP_HOUR)))
+def nightly_backup() -> None:
+    """Each consumer process runs its own scheduler, so with several workers the task is enqueued
+    several times; the lock lets one of them back up and the others skip."""
+    from .backups import list_backups
+    from .backups import nightly_backup as backup
+
+    with lock_task("kechuang-nightly-backup"):
+        latest = next(iter(list_backups()), None)
+        if latest and latest.created_at and timezone.now() - latest.created_at < timedelta(hours=1):
+            return  # another consumer's copy of tonight's task has just made it
+        made = backup()
+    log.info("nightly backup written to %s", made)
