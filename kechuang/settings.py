@@ -13,6 +13,9 @@ KECHUANG_WEB_BIND/_WORKERS/_THREADS/_TIMEOUT  ``kechuang serve`` (gunicorn): add
 KECHUANG_TASK_WORKERS  ``kechuang worker`` (huey consumer) threads
 KECHUANG_EMAIL_*       Django's mail settings (backend, host, port, sender)
 KECHUANG_HTTPS         "1" behind TLS: secure cookies, HSTS, redirect to https
+KECHUANG_BACKUP_*      nightly backups: folder (DATA_DIR/backups), how many to keep (7), hour of day (2)
+KECHUANG_HEALTH_*      /healthz: worker heartbeat stale after seconds (180), minimum free upload space (MB, 500)
+KECHUANG_LOG_FORMAT    "json" for one JSON object per log line (default: plain text); KECHUANG_LOG_LEVEL
 """
 
 import os
@@ -67,6 +70,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kechuang.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kechuang.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -221,10 +225,33 @@ EMAIL_HOST = os.environ.get("KECHUANG_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("KECHUANG_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("KECHUANG_FROM_EMAIL", "kechuang@localhost")
 
+# Backups (kechuang backup / restore, and the nightly huey task with its retention).
+KECHUANG_BACKUP_DIR = Path(os.environ.get("KECHUANG_BACKUP_DIR", DATA_DIR / "backups"))
+KECHUANG_BACKUP_KEEP = int(os.environ.get("KECHUANG_BACKUP_KEEP", "7"))
+KECHUANG_BACKUP_HOUR = int(os.environ.get("KECHUANG_BACKUP_HOUR", "2"))
+# /healthz: the worker writes a heartbeat every minute; older than this and the worker counts as down.
+KECHUANG_HEALTH_WORKER_STALE_SECONDS = int(os.environ.get("KECHUANG_HEALTH_WORKER_STALE_SECONDS", "180"))
+KECHUANG_HEALTH_MIN_FREE_MB = int(os.environ.get("KECHUANG_HEALTH_MIN_FREE_MB", "500"))
+# A load balancer probes over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Every record carries the request id (RequestIdMiddleware); KECHUANG_LOG_FORMAT=json gives one JSON
+# object per line for a log collector. The kechuang.request logger writes one line per request at INFO.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "kechuang.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "kechuang.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if os.environ.get("KECHUANG_LOG_FORMAT") == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("KECHUANG_LOG_LEVEL", "WARNING")},
     # bm25s sets its own logger to DEBUG on import and would print every index build.
     "loggers": {"bm25s": {"level": os.environ.get("KECHUANG_LOG_LEVEL", "WARNING")}},

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+SERVER_NAME = "Kechuang"
+
 
 class CoreConfig(AppConfig):
     name = "kechuang.core"
@@ -10,3 +12,11 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Connects the sign-in receivers of the audit.
         from . import audit  # noqa: F401
+
+        # Django's development server (runserver, and the live server of browser tests) inherits
+        # wsgiref's "Server: WSGIServer/0.2 CPython/3.11.x", telling an attacker the exact Python.
+        # Production servers (gunicorn behind nginx) are configured in deploy/; this covers the rest.
+        from django.core.servers import basehttp
+
+        basehttp.ServerHandler.server_software = SERVER_NAME
+        basehttp.WSGIRequestHandler.version_string = lambda handler: SERVER_NAME  # its own error pages

@@ -1,6 +1,15 @@
+import logging
+import re
+import time
+import uuid
+
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+
+from . import logs
+
+access_log = logging.getLogger("kechuang.request")
 
 
 class ContentSecurityPolicyMiddleware:
@@ -41,3 +50,44 @@ class DefaultLanguageMiddleware(LocaleMiddleware):
         language = choice if choice in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class RequestIdMiddleware:
+    """Give every request an id: nginx's ``X-Request-ID`` when well-formed, else a new one.
+
+    The id goes into every log record written while serving the request (``kechuang.core.logs``) and
+    back to the client in the response header, so a person's "it failed" can be found in the logs.
+    A malformed incoming id is replaced rather than trusted: it would otherwise let a client write
+    arbitrary text into the logs.
+    """
+
+    HEADER = "X-Request-ID"
+    WELL_FORMED = re.compile(r"[A-Za-z0-9._-]{8,128}")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get(self.HEADER, "")
+        rid = incoming if self.WELL_FORMED.fullmatch(incoming) else uuid.uuid4().hex
+        request.request_id = rid
+        token = logs.request_id.set(rid)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response[self.HEADER] = rid
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            return response
+        finally:
+            logs.request_id.reset(token)

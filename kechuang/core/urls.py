@@ -4,6 +4,7 @@ from django.urls import include, path
 from . import audit_views, views
 
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notifications/", views.notifications, name="notifications"),

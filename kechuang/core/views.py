@@ -1,9 +1,12 @@
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from . import health
 from .registry import PANELS
 
 
@@ -20,3 +23,16 @@ def notifications(request):
     if request.method == "POST":
         request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
     return render(request, "core/notifications.html", {"items": items})
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def healthz(request):
+    """For a load balancer: 200 when every check passes, 503 naming the failed ones. No sign-in, no
+    session, no details beyond ok/fail (the reasons are logged)."""
+    checks = health.run_checks()
+    failed = [name for name, state in checks.items() if state == "fail"]
+    body = {"status": "fail" if failed else "ok", "checks": checks}
+    if failed:
+        body["failed"] = failed
+    return JsonResponse(body, status=503 if failed else 200)
