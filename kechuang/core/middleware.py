@@ -1,10 +1,13 @@
 import json
+import time
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -143,6 +146,70 @@ def _nul_in_json(data, field: str = "__all__") -> tuple[str, str] | None:
             if found := _nul_in_json(value, field):
                 return found
     return None
+
+
+class SignInThrottleMiddleware:
+    """At most KECHUANG_SIGN_IN_PER_MINUTE sign-in attempts a minute from one address.
+
+    Every attempt costs an Argon2 hash (even for an unknown user name, which Django hashes to hide
+    who exists), so a burst of attempts is a burst of memory. Counting here, before the login view
+    authenticates, refuses the excess without hashing anything. django-axes' lock-out then handles
+    slow guessing of one account. The counter lives in Django's cache: per process with the local
+    memory cache, shared when the cache is Redis.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.path_info in _sign_in_paths():
+            limit = settings.KECHUANG_SIGN_IN_PER_MINUTE
+            key = f"kc-sign-in:{_client_address(request)}:{int(time.time() // 60)}"
+            cache.add(key, 0, timeout=90)
+            if cache.incr(key) > limit:
+                response = render(request, "core/throttled.html", {"limit": limit}, status=429)
+                response.headers["Retry-After"] = str(60 - int(time.time()) % 60)
+                return response
+        return self.get_response(request)
+
+
+def _sign_in_paths() -> set[str]:
+    return {reverse("login"), reverse("admin:login")}
+
+
+def _client_address(request) -> str:
+    from axes.helpers import get_client_ip_address
+
+    # The same address django-axes locks by, so that both see one client behind a proxy alike.
+    return get_client_ip_address(request) or "unknown"
+
+
+class SessionActivityMiddleware:
+    """Keep a UserSession row per signed-in session: device, address and last activity.
+
+    The time of the last write is kept in the session, so the row (and the session) is written at
+    most once a minute, not on every page.
+    """
+
+    SEEN = "_kc_seen"
+    RESOLUTION = 60  # seconds
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        key = request.session.session_key
+        if user is not None and user.is_authenticated and key:
+            now = time.time()
+            # Signing in keeps the session's data under a new key: a mark for the old key is stale.
+            seen_key, seen_at = request.session.get(self.SEEN) or ("", 0)
+            if seen_key != key or now - seen_at >= self.RESOLUTION:
+                from .sessions import touch
+
+                touch(request)
+                request.session[self.SEEN] = (key, now)
+        return self.get_response(request)
 
 
 class ApiErrorJsonMiddleware:

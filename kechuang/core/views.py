@@ -1,10 +1,13 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .registry import PANELS
+from .sessions import end_session, live_sessions
 
 
 @login_required
@@ -20,3 +23,25 @@ def notifications(request):
     if request.method == "POST":
         request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
     return render(request, "core/notifications.html", {"items": items})
+
+
+@login_required
+def my_sessions(request):
+    return render(
+        request,
+        "core/sessions.html",
+        {"sessions": live_sessions(request.user), "current": request.session.session_key},
+    )
+
+
+@login_required
+@require_POST
+def end_my_session(request):
+    key = request.POST.get("session", "")
+    if end_session(request.user, key):
+        if key == request.session.session_key:
+            return redirect("login")
+        messages.success(request, _("该会话已退出登录"))
+    else:
+        messages.error(request, _("该会话已结束"))
+    return redirect("my_sessions")
