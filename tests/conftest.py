@@ -29,6 +29,10 @@ def _isolated_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+    # The sign-in throttle counts in the cache; one test's attempts must not throttle the next's.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
+import datetime as dt
 import hashlib
 import secrets
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -14,10 +16,24 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(user, name: str) -> str:
-    """Create a token for ``user`` and return it; only its hash is kept, so show it once."""
+# How stale last_used_at may get: writing it on every request would make each API read a write.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def issue_token(user, name: str, days: int | None = None) -> str:
+    """Create a token for ``user`` valid ``days`` days (default: the setting) and return it.
+
+    Only its hash is kept, so show it once.
+    """
+    days = settings.KECHUANG_API_TOKEN_DAYS if days is None else days
     token = "kc_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, prefix=token[:8], digest=_digest(token))
+    ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=token[:8],
+        digest=_digest(token),
+        expires_at=timezone.now() + dt.timedelta(days=days),
+    )
     return token
 
 
@@ -30,7 +46,12 @@ class BearerToken(HttpBearer):
         )
         if found is None:
             return None
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if found.expires_at <= now:
+            when = formats.date_format(timezone.localtime(found.expires_at), "Y-m-d H:i")
+            raise HttpError(401, _("令牌已于 %(when)s 过期，请重新签发") % {"when": when})
+        if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
         return found.user
 

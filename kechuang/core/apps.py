@@ -10,13 +10,13 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core.servers import basehttp
+
         # Connects the sign-in receivers of the audit.
         from . import audit  # noqa: F401
 
         # Django's development server (runserver, and the live server of browser tests) inherits
         # wsgiref's "Server: WSGIServer/0.2 CPython/3.11.x", telling an attacker the exact Python.
         # Production servers (gunicorn behind nginx) are configured in deploy/; this covers the rest.
-        from django.core.servers import basehttp
-
         basehttp.ServerHandler.server_software = SERVER_NAME
         basehttp.WSGIRequestHandler.version_string = lambda handler: SERVER_NAME  # its own error pages

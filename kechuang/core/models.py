@@ -153,6 +153,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("有效期至"))
 
     class Meta:
         verbose_name = _("接口令牌")
@@ -160,6 +161,29 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+
+class UserSession(models.Model):
+    """A signed-in browser session as its owner and the admins see it, so that it can be ended.
+
+    Keyed by the session key; the session itself stays in Django's session store. Kept up to date by
+    kechuang.core.middleware.SessionActivityMiddleware at most once a minute.
+    """
+
+    session_key = models.CharField(max_length=40, primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions")
+    user_agent = models.CharField(_("设备/浏览器"), max_length=300, blank=True)
+    address = models.GenericIPAddressField(_("地址"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登录时间"), auto_now_add=True)
+    last_activity = models.DateTimeField(_("最近活动"))
+
+    class Meta:
+        verbose_name = _("登录会话")
+        verbose_name_plural = _("登录会话")
+        ordering = ["-last_activity"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.address or '-'}"
 
 
 class Notification(models.Model):

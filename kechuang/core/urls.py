@@ -8,6 +8,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notifications/", views.notifications, name="notifications"),
+    path("account/sessions/", views.my_sessions, name="my_sessions"),
+    path("account/sessions/end/", views.end_my_session, name="end_my_session"),
     path("users/", include("kechuang.core.users.urls")),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("", views.home, name="home"),

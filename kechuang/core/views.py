@@ -1,13 +1,16 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import health
 from .registry import PANELS
+from .sessions import end_session, live_sessions
 
 
 @login_required
@@ -36,3 +39,25 @@ def healthz(request):
     if failed:
         body["failed"] = failed
     return JsonResponse(body, status=503 if failed else 200)
+
+
+@login_required
+def my_sessions(request):
+    return render(
+        request,
+        "core/sessions.html",
+        {"sessions": live_sessions(request.user), "current": request.session.session_key},
+    )
+
+
+@login_required
+@require_POST
+def end_my_session(request):
+    key = request.POST.get("session", "")
+    if end_session(request.user, key):
+        if key == request.session.session_key:
+            return redirect("login")
+        messages.success(request, _("该会话已退出登录"))
+    else:
+        messages.error(request, _("该会话已结束"))
+    return redirect("my_sessions")

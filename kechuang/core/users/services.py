@@ -417,3 +417,12 @@ def history_rows(target: User) -> list[dict]:
         )
     rows.reverse()
     return rows
+
+
+def end_user_session(actor, target: User, session_key: str) -> None:
+    """An admin signs one of ``target``'s sessions out (a lost laptop, a shared office PC)."""
+    can_manage(actor, target).enforce()
+    from ..sessions import end_session
+
+    if not end_session(target, session_key):
+        raise ValidationError({"session": _("该会话已结束或不属于此用户")})

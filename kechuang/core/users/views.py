@@ -11,6 +11,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ..sessions import live_sessions
 from . import services
 from .forms import UserFilterForm, UserForm
 
@@ -88,6 +89,7 @@ def user_detail(request, pk: int):
             "history": services.history_rows(target),
             "tokens": target.api_tokens.filter(revoked_at__isnull=True).count(),
             "days": services.link_valid_days(),
+            "sessions": live_sessions(target) if decision.allowed else [],
         },
     )
 
@@ -129,6 +131,20 @@ def user_action(request, pk: int, action: str):
             raise ValidationError({"action": _("未知的操作")})
     except (ValidationError, PermissionDenied) as exc:
         _flash(request, exc)
+    return redirect("user_detail", pk)
+
+
+@login_required
+@require_POST
+def user_end_session(request, pk: int):
+    actor = request.user
+    target = services.get_user(actor, pk)
+    try:
+        services.end_user_session(actor, target, request.POST.get("session", ""))
+    except (ValidationError, PermissionDenied) as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("该会话已退出登录"))
     return redirect("user_detail", pk)
 
 

@@ -1,4 +1,4 @@
-"""``kechuang tokens issue USERNAME --name NAME`` · ``tokens revoke PREFIX`` · ``tokens list [USERNAME]``.
+"""``kechuang tokens issue USERNAME --name NAME [--days N]`` · ``tokens revoke PREFIX`` · ``tokens list [USERNAME]``.
 
 API bearer tokens. Only a hash is kept, so ``issue`` prints the token once and never again.
 """
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         issue = sub.add_parser("issue", help="为用户签发令牌；令牌只显示这一次")
         issue.add_argument("username")
         issue.add_argument("--name", required=True, help="用途，例如“区县数据同步”")
+        issue.add_argument("--days", type=int, help="有效天数（默认见设置 KECHUANG_API_TOKEN_DAYS）")
         revoke = sub.add_parser("revoke", help="按前缀（令牌的前8个字符）吊销令牌")
         revoke.add_argument("prefix")
         revoke.add_argument("--user", help="前缀对应多个令牌时，用用户名区分")
@@ -28,18 +29,20 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         getattr(self, f"_{action}")(**options)
 
-    def _issue(self, *, username, name, **_options):
+    def _issue(self, *, username, name, days=None, **_options):
         name = name.strip()
         if not name:
             raise CommandError("--name: 用途不能为空")
         if len(name) > ApiToken._meta.get_field("name").max_length:
             raise CommandError("--name: 用途不能超过64个字符")
+        if days is not None and not 1 <= days <= 3650:
+            raise CommandError("--days: 有效天数应在 1 到 3650 之间")
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"USERNAME: 用户 {username} 不存在")
         if not user.is_active:
             raise CommandError(f"USERNAME: 用户 {username} 已停用，不能签发令牌")
-        self.stdout.write(issue_token(user, name))
+        self.stdout.write(issue_token(user, name, days=days))
         self.stderr.write("令牌只显示这一次，请立即妥善保存。")
 
     def _revoke(self, *, prefix, user=None, **_options):
@@ -64,6 +67,11 @@ class Command(BaseCommand):
         if username:
             tokens = tokens.filter(user__username=username)
         for t in tokens:
-            state = f"已吊销 {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "有效"
+            if t.revoked_at:
+                state = f"已吊销 {t.revoked_at:%Y-%m-%d}"
+            elif t.expires_at <= timezone.now():
+                state = f"已过期 {t.expires_at:%Y-%m-%d}"
+            else:
+                state = f"有效至 {t.expires_at:%Y-%m-%d}"
             used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "未使用"
             self.stdout.write(f"{t.prefix}\t{t.user.username}\t{t.name}\t{state}\t最近使用 {used}")
