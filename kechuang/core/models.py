@@ -282,3 +282,24 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.get_kind_display()} {self.what}"
+
+
+class ClosedYear(models.Model):
+    """A statistical year the bureau has closed: its yearly facts are complete, and city and district
+    figures use the latest closed year, so that one enterprise's early report for the next year never
+    moves a city figure."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("关闭人"), null=True, on_delete=models.SET_NULL
+    )
+    closed_at = models.DateTimeField(_("关闭时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("已关闭的统计年度")
+        verbose_name_plural = _("已关闭的统计年度")
+
+    def __str__(self) -> str:
+        return str(self.year)

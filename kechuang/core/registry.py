@@ -1,9 +1,10 @@
 """Where apps plug into the shared pages without core importing them (core uses no app).
 
-Apps register in their AppConfig.ready(): menu entries (with the roles that see them) and
-panels for each role's home page.
+Apps register in their AppConfig.ready(): menu entries (with the roles that see them), panels for
+each role's home page, to-do providers for the workbench, and search providers for the global search.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -50,3 +51,86 @@ def add_demo_step(fn: Callable, order: int = 100) -> None:
     if all(f is not fn for _, f in DEMO_STEPS):
         DEMO_STEPS.append((order, fn))
         DEMO_STEPS.sort(key=lambda item: item[0])
+
+
+# Workbench to-dos (工作台待办): a provider is ``fn(user) -> Iterable[Todo]`` and returns what waits for
+# that user in its app (nothing for roles it does not concern). Items with a count of 0 are dropped.
+@dataclass(frozen=True)
+class Todo:
+    label: object  # a lazy or plain translated string: what waits, as the user calls it
+    count: int
+    url: str  # where it is done, one click away
+    due: dt.date | None = None  # the earliest deadline among the waiting items
+    overdue: bool = False
+
+
+TODO_PROVIDERS: list[tuple[int, Callable]] = []
+
+
+def add_todo(provider: Callable, order: int = 100) -> None:
+    if all(p is not provider for _, p in TODO_PROVIDERS):
+        TODO_PROVIDERS.append((order, provider))
+        TODO_PROVIDERS.sort(key=lambda item: item[0])
+
+
+def todos_for(user) -> list[Todo]:
+    items: list[Todo] = []
+    for _order, provider in TODO_PROVIDERS:
+        items.extend(t for t in provider(user) if t.count > 0)
+    return items
+
+
+# Workbench charts: a provider is ``fn(user) -> Chart | None``. Core draws every chart the same way
+# (ECharts, served locally): categories along the x axis, one line or bar per series, the unit named.
+@dataclass(frozen=True)
+class Chart:
+    title: object
+    categories: list
+    series: list[dict]  # [{"name": str, "data": [number | None, ...]}]
+    kind: str = "bar"  # "bar" or "line"
+    unit: object = ""
+
+
+CHART_PROVIDERS: list[tuple[int, Callable]] = []
+
+
+def add_chart(provider: Callable, order: int = 100) -> None:
+    if all(p is not provider for _, p in CHART_PROVIDERS):
+        CHART_PROVIDERS.append((order, provider))
+        CHART_PROVIDERS.sort(key=lambda item: item[0])
+
+
+def charts_for(user) -> list[Chart]:
+    charts = (provider(user) for _order, provider in CHART_PROVIDERS)
+    return [c for c in charts if c is not None and c.categories]
+
+
+# Global search: a provider is ``fn(user, q: str, limit: int) -> SearchGroup | None``; it searches only
+# what ``user`` may read (kechuang.core.permissions) and returns None for roles it does not serve.
+@dataclass(frozen=True)
+class SearchHit:
+    title: str
+    url: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SearchGroup:
+    label: object
+    hits: list[SearchHit]
+    total: int  # matches in scope, of which ``hits`` are the first ``limit``
+    more_url: str = ""  # the app's own list filtered by the query, when it has one
+
+
+SEARCH_PROVIDERS: list[tuple[int, Callable]] = []
+
+
+def add_search(provider: Callable, order: int = 100) -> None:
+    if all(p is not provider for _, p in SEARCH_PROVIDERS):
+        SEARCH_PROVIDERS.append((order, provider))
+        SEARCH_PROVIDERS.sort(key=lambda item: item[0])
+
+
+def search(user, q: str, limit: int = 10) -> list[SearchGroup]:
+    groups = (provider(user, q, limit) for _order, provider in SEARCH_PROVIDERS)
+    return [g for g in groups if g is not None and g.total]

@@ -10,6 +10,8 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("account/sessions/", views.my_sessions, name="my_sessions"),
     path("account/sessions/end/", views.end_my_session, name="end_my_session"),
+    path("search/", views.global_search, name="search"),
+    path("statistical-years/", views.statistical_years, name="statistical_years"),
     path("users/", include("kechuang.core.users.urls")),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("", views.home, name="home"),

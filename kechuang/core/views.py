@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -8,15 +9,31 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import health
-from .registry import PANELS
+from . import health, statyear
+from .models import ClosedYear
+from .registry import PANELS, charts_for, search, todos_for
 from .sessions import end_session, live_sessions
 
 
 @login_required
 def home(request):
+    """The workbench (工作台): what waits for the user, the role's charts, then each app's panel."""
     panels = [html for p in PANELS if (html := p.render(request))]
-    return render(request, "core/home.html", {"panels": [mark_safe(h) for h in panels]})
+    charts = [
+        {"id": f"chart-{i}", "title": str(c.title), "categories": c.categories, "series": c.series,
+         "kind": c.kind, "unit": str(c.unit)}
+        for i, c in enumerate(charts_for(request.user))
+    ]  # fmt: skip
+    return render(
+        request,
+        "core/home.html",
+        {
+            "todos": todos_for(request.user),
+            "today": timezone.localdate(),
+            "charts": charts,
+            "panels": [mark_safe(h) for h in panels],
+        },
+    )
 
 
 @login_required
@@ -61,3 +78,46 @@ def end_my_session(request):
     else:
         messages.error(request, _("该会话已结束"))
     return redirect("my_sessions")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statistical_years(request):
+    statyear.can_close(request.user).enforce()
+    error = ""
+    if request.method == "POST":
+        try:
+            closed = statyear.close_year(request.user, request.POST.get("year", "").strip())
+        except ValidationError as e:
+            error = " ".join(m for msgs in e.message_dict.values() for m in msgs)
+        else:
+            messages.success(
+                request, _("%(y)s年度已关闭，市、区县首页将按该年度数据统计") % {"y": closed.year}
+            )
+            return redirect("statistical_years")
+    return render(
+        request,
+        "core/statistical_years.html",
+        {
+            "closed": ClosedYear.objects.select_related("closed_by"),
+            "error": error,
+            "value": request.POST.get("year", ""),
+        },
+    )
+
+
+SEARCH_MIN_LENGTH = 2
+SEARCH_MAX_LENGTH = 100
+
+
+@login_required
+def global_search(request):
+    """One box in the navigation: every app searches what the user may read and returns its first hits."""
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
+    error = ""
+    groups = []
+    if q and len(q) < SEARCH_MIN_LENGTH:
+        error = _("搜索词至少 %(n)s 个字") % {"n": SEARCH_MIN_LENGTH}
+    elif q:
+        groups = search(request.user, q)
+    return render(request, "core/search.html", {"search_query": q, "groups": groups, "error": error})

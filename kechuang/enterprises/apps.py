@@ -9,9 +9,9 @@ class EnterprisesConfig(AppConfig):
 
     def ready(self) -> None:
         from kechuang.core.models import Role
-        from kechuang.core.registry import add_home_panel, add_nav
+        from kechuang.core.registry import add_chart, add_home_panel, add_nav, add_search, add_todo
 
-        from . import panels
+        from . import panels, workbench
 
         add_nav(
             _("企业库"),
@@ -27,3 +27,7 @@ class EnterprisesConfig(AppConfig):
         )
         add_home_panel(panels.registry_overview, order=10)
         add_home_panel(panels.my_enterprise, order=10)
+        add_todo(workbench.todos, order=90)
+        add_chart(workbench.trend_chart, order=10)
+        add_chart(workbench.district_chart, order=20)
+        add_search(workbench.search, order=10)

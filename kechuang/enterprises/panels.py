@@ -2,6 +2,7 @@
 
 from django.template.loader import render_to_string
 
+from kechuang.core import statyear
 from kechuang.core.models import Role
 
 from . import importing, services
@@ -15,9 +16,22 @@ def registry_overview(request) -> str:
         return ""
     return render_to_string(
         "enterprises/panel_overview.html",
-        {"overview": services.overview(user), "can_import": importing.can_import(user)},
+        {
+            "overview": services.overview(user, picked_year(request)),
+            "can_import": importing.can_import(user),
+            "can_close_year": statyear.can_close(user).allowed,
+        },
         request=request,
     )
+
+
+def picked_year(request) -> int | None:
+    """The year the user picked on the home page (``?year=``), or None for the statistical year; a year
+    without facts is ignored rather than showing an empty city."""
+    raw = request.GET.get("year", "")
+    if raw.isdigit() and int(raw) in services.fact_years():
+        return int(raw)
+    return None
 
 
 def my_enterprise(request) -> str:

@@ -6,12 +6,13 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from kechuang.core import statyear
 from kechuang.core.industries import SECTIONS, section_label
 from kechuang.core.models import District, Role
 from kechuang.core.permissions import can_read, can_write, scope_q
@@ -379,10 +380,36 @@ def facts_history(enterprise: Enterprise, limit: int = 30) -> list[dict]:
     return out[::-1][:limit]
 
 
-def overview(user) -> dict:
-    """Figures for a staff home page: per district, enterprises and labels of the latest year."""
+# A year counts as complete when it covers nearly as many enterprises as the best-covered year: a
+# few firms late with last year's report do not hold the city back, a partial next year does not count.
+COMPLETE_COVERAGE = 0.9
+
+
+def statistical_year() -> int | None:
+    """The year city and district figures report on: the latest year the bureau has closed, or until
+    one is closed the latest year covering (nearly) as many enterprises as any year. The same for
+    every user, so that the city's and a district's pages always agree."""
+    closed = statyear.latest_closed()
+    if closed is not None:
+        return closed
+    counts = dict(YearlyFacts.objects.values_list("year").annotate(n=Count("pk")))
+    if not counts:
+        return None
+    best = max(counts.values())
+    return max(y for y, n in counts.items() if n >= COMPLETE_COVERAGE * best)
+
+
+def fact_years() -> list[int]:
+    """Every year that has yearly facts, latest first: the years a user may pick on the home page."""
+    return list(YearlyFacts.objects.values_list("year", flat=True).distinct().order_by("-year"))
+
+
+def overview(user, year: int | None = None) -> dict:
+    """Figures for a staff home page: per district, enterprises and labels of ``year`` (by default the
+    statistical year)."""
     enterprises = visible_enterprises(user)
-    latest = YearlyFacts.objects.filter(enterprise__in=enterprises).aggregate(y=Max("year"))["y"]
+    default = statistical_year()
+    latest = year or default
     by_district = {
         row["organisation__district"]: row
         for row in enterprises.values("organisation__district").annotate(n=Count("pk"))
@@ -409,7 +436,14 @@ def overview(user) -> dict:
             }
         )
     totals = {k: sum(row[k] for row in districts) for k in ("enterprises", "above_scale", "rd_active")}
-    return {"year": latest, "districts": districts, "totals": totals}
+    return {
+        "year": latest,
+        "default_year": default,
+        "closed": latest is not None and latest in statyear.closed_years(),
+        "years": fact_years(),
+        "districts": districts,
+        "totals": totals,
+    }
 
 
 def missing_facts(enterprise: Enterprise) -> dict:

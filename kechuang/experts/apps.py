@@ -9,9 +9,9 @@ class ExpertsConfig(AppConfig):
 
     def ready(self) -> None:
         from kechuang.core.models import Role
-        from kechuang.core.registry import add_demo_step, add_home_panel, add_nav
+        from kechuang.core.registry import add_demo_step, add_home_panel, add_nav, add_search
 
-        from . import demo, panels
+        from . import demo, panels, workbench
 
         add_nav(
             _("专家库"),
@@ -24,4 +24,5 @@ class ExpertsConfig(AppConfig):
         add_nav(_("我的专家信息"), "expert_my_profile", {Role.EXPERT}, order=41)
         add_home_panel(panels.staff_overview, order=40)
         add_home_panel(panels.my_tasks, order=5)
+        add_search(workbench.search, order=40)
         add_demo_step(demo.load_experts, order=400)

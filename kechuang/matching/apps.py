@@ -9,9 +9,9 @@ class MatchingConfig(AppConfig):
 
     def ready(self) -> None:
         from kechuang.core.models import Role
-        from kechuang.core.registry import add_demo_step, add_home_panel, add_nav
+        from kechuang.core.registry import add_demo_step, add_home_panel, add_nav, add_search
 
-        from . import demo, panels
+        from . import demo, panels, workbench
 
         everyone = {r.value for r in Role}
         add_nav(_("技术需求"), "demand_list", everyone, order=30)
@@ -24,4 +24,6 @@ class MatchingConfig(AppConfig):
         )
         add_nav(_("对接活动"), "matching_events", everyone, order=33)
         add_home_panel(panels.matching_panel, order=30)
+        add_search(workbench.search_demands, order=20)
+        add_search(workbench.search_achievements, order=30)
         add_demo_step(demo.load_matching, order=300)

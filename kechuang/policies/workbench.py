@@ -1,0 +1,85 @@
+"""This app's contributions to the workbench (to-dos, charts)."""
+
+import datetime as dt
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kechuang.core.models import Role
+from kechuang.core.permissions import role_of
+from kechuang.core.registry import Chart, Todo
+
+from . import services
+from .models import PolicyCase
+
+RATE_MONTHS = 12
+
+
+def _cases(user):
+    return PolicyCase.objects.filter(services._district_scope(user, "enterprise__organisation__district_id"))
+
+
+def todos(user):
+    role = role_of(user)
+    if role == Role.ENTERPRISE and user.organisation_id:
+        n = PolicyCase.objects.filter(
+            enterprise_id=user.organisation_id, state=PolicyCase.State.NOTIFIED
+        ).count()
+        return [Todo(_("已推送、尚未申报的政策"), n, reverse("policy_my_package"))]
+    if role == Role.LEADER or not services.can_view_library(user):
+        return []
+    claims = _cases(user).filter(state=PolicyCase.State.APPLIED)
+    n = claims.count()
+    if not n:
+        return []
+    policies = set(claims.values_list("policy_id", flat=True)[:2])
+    url = reverse("policy_coverage", args=[policies.pop()]) if len(policies) == 1 else reverse("policy_list")
+    return [Todo(_("企业已申报、待确认兑现的政策"), n, url)]
+
+
+def _month_ends(today: dt.date, months: int) -> list[dt.date]:
+    ends = []
+    first = today.replace(day=1)
+    for _i in range(months):
+        ends.append(first - dt.timedelta(days=1))
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return [today, *ends][:months][::-1]
+
+
+def rate_chart(user):
+    """政策兑现率 month by month: of the firms told they qualify by the end of each month, the share
+    granted by then, in percent."""
+    if not services.can_view_library(user):
+        return None
+    cases = _cases(user).exclude(notified_at=None)
+    if not cases.exists():
+        return None
+    ends = _month_ends(timezone.localdate(), RATE_MONTHS)
+    tz = timezone.get_current_timezone()
+    figures = cases.aggregate(
+        **{
+            f"n{i}": Count(
+                "pk", filter=Q(notified_at__lt=dt.datetime.combine(e + dt.timedelta(days=1), dt.time(), tz))
+            )
+            for i, e in enumerate(ends)
+        },
+        **{
+            f"g{i}": Count(
+                "pk", filter=Q(granted_at__lt=dt.datetime.combine(e + dt.timedelta(days=1), dt.time(), tz))
+            )
+            for i, e in enumerate(ends)
+        },
+    )
+    rates = [
+        round(100 * figures[f"g{i}"] / figures[f"n{i}"], 1) if figures[f"n{i}"] else None
+        for i in range(len(ends))
+    ]
+    return Chart(
+        _("政策兑现率"),
+        [f"{e:%Y-%m}" for e in ends],
+        [{"name": _("兑现率"), "data": rates}],
+        kind="line",
+        unit="%",
+    )
