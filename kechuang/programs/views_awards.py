@@ -15,13 +15,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from kechuang.core.forms import DateInput
+
 from . import exports, services, workflow
 from .models import AuditFinding, Award, Call, Milestone, Objection, Tranche
 from .services import awards as svc
 from .views_common import flash, page
 
 WIDGET = {"class": "form-control form-control-sm"}
-DATE = forms.DateInput(attrs={**WIDGET, "type": "date"})
+DATE = DateInput(attrs=WIDGET)
 CONTRACT_ROWS = 4
 
 
