@@ -3,6 +3,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.forms import DateInput
+
 from .models import Achievement, Demand, Event, EventParticipant, Match, TechField
 
 WAN = Decimal(10000)
@@ -42,7 +44,7 @@ class DemandForm(_Bootstrap, forms.ModelForm):
         ]  # fmt: skip
         widgets = {
             "problem": forms.Textarea(attrs={"rows": 6}),
-            "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "deadline": DateInput(),
         }
         labels = {"title": _("需求名称")}
 
@@ -183,7 +185,7 @@ class EventForm(_Bootstrap, forms.ModelForm):
         model = Event
         fields = ["name", "kind", "date", "place", "district", "organiser", "description", *Event.FIGURES]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 

@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.forms import DateField
+
 from . import declarations
 
 STARTER_YAML = """\
@@ -47,10 +49,8 @@ def _bootstrap(form: forms.Form) -> None:
         if isinstance(widget, forms.CheckboxInput):
             widget.attrs["class"] = "form-check-input"
             continue
-        if isinstance(widget, forms.DateInput):
-            widget.input_type, widget.format = "date", "%Y-%m-%d"
-        css = widget.attrs.get("class", "")
-        widget.attrs["class"] = f"{css} form-control form-control-sm".strip()
+        css = widget.attrs.get("class", "").replace("form-control", "").split()
+        widget.attrs["class"] = " ".join([*css, "form-control", "form-control-sm"])
 
 
 class PolicyVersionForm(forms.Form):
@@ -64,8 +64,8 @@ class PolicyVersionForm(forms.Form):
     version = forms.CharField(
         label=_("文件版本"), max_length=32, help_text=_("如 2026.1，与政策文件的修订对应")
     )
-    effective_from = forms.DateField(label=_("生效日期"))
-    effective_until = forms.DateField(label=_("失效日期"), required=False, help_text=_("不填表示长期有效"))
+    effective_from = DateField(label=_("生效日期"))
+    effective_until = DateField(label=_("失效日期"), required=False, help_text=_("不填表示长期有效"))
     auto_grant = forms.BooleanField(label=_("免申即享（符合条件即兑现，无需企业申报）"), required=False)
     note = forms.CharField(label=_("修订说明"), max_length=200, required=False)
     yaml_text = forms.CharField(
@@ -93,7 +93,7 @@ class PolicyVersionForm(forms.Form):
             self.fields[f"p_{name}_value"] = forms.DecimalField(
                 label=p["label"], required=False, max_digits=20, decimal_places=6
             )
-            self.fields[f"p_{name}_from"] = forms.DateField(label=_("自何日起"), required=False)
+            self.fields[f"p_{name}_from"] = DateField(label=_("自何日起"), required=False)
             self.fields[f"p_{name}_reference"] = forms.CharField(
                 label=_("出处"), required=False, max_length=300
             )

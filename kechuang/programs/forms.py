@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.forms import DateField
+
 from .models import Call, ProgrammeType, Solicitation
 from .services import WAN, co_applicant_choices
 
@@ -30,12 +32,8 @@ class CallForm(forms.Form):
     budget_cap_wan = forms.DecimalField(
         label=_("单项申请上限（万元）"), min_value=0, decimal_places=2, widget=forms.NumberInput(attrs=WIDGET)
     )
-    opens_on = forms.DateField(
-        label=_("申报开始日期"), widget=forms.DateInput(attrs={**WIDGET, "type": "date"})
-    )
-    closes_on = forms.DateField(
-        label=_("申报截止日期"), widget=forms.DateInput(attrs={**WIDGET, "type": "date"})
-    )
+    opens_on = DateField(label=_("申报开始日期"))
+    closes_on = DateField(label=_("申报截止日期"))
     total_budget_wan = forms.DecimalField(
         label=_("本批资金总额（万元）"), required=False, min_value=0, decimal_places=2,
         widget=forms.NumberInput(attrs=WIDGET),
@@ -210,12 +208,8 @@ class SolicitationForm(forms.Form):
     )
     title = forms.CharField(label=_("征集标题"), max_length=200, widget=forms.TextInput(attrs=WIDGET))
     description = forms.CharField(label=_("征集说明"), widget=forms.Textarea(attrs={**WIDGET, "rows": 4}))
-    opens_on = forms.DateField(
-        label=_("征集开始日期"), widget=forms.DateInput(attrs={**WIDGET, "type": "date"})
-    )
-    closes_on = forms.DateField(
-        label=_("征集截止日期"), widget=forms.DateInput(attrs={**WIDGET, "type": "date"})
-    )
+    opens_on = DateField(label=_("征集开始日期"))
+    closes_on = DateField(label=_("征集截止日期"))
 
     def service_data(self) -> dict:
         return dict(self.cleaned_data)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit
+from kechuang.core.forms import DateInput
 from kechuang.core.models import AccessLog
 
 from . import exports, services, workflow
@@ -24,7 +25,7 @@ from .services import awards as svc
 from .views_common import flash, page
 
 WIDGET = {"class": "form-control form-control-sm"}
-DATE = forms.DateInput(attrs={**WIDGET, "type": "date"})
+DATE = DateInput(attrs=WIDGET)
 CONTRACT_ROWS = 4
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kechuang.core.forms import DateField
 from kechuang.core.permissions import CITY_READERS, role_of
 
 from .models import Bid, BountyPayment, Challenge
@@ -62,9 +63,7 @@ class ChallengeForm(forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
-    deadline = forms.DateField(
-        label=gettext_lazy("揭榜截止日期"), widget=forms.DateInput(attrs={**WIDGET, "type": "date"})
-    )
+    deadline = DateField(label=gettext_lazy("揭榜截止日期"))
     months = forms.IntegerField(label=gettext_lazy("攻关期限（月）"), widget=forms.NumberInput(attrs=WIDGET))
     mode = forms.ChoiceField(
         label=gettext_lazy("遴选方式"),
@@ -74,10 +73,9 @@ class ChallengeForm(forms.Form):
     max_teams = forms.IntegerField(
         label=gettext_lazy("入选团队数上限"), initial=1, widget=forms.NumberInput(attrs=WIDGET)
     )
-    gate_on = forms.DateField(
+    gate_on = DateField(
         label=gettext_lazy("赛马节点日期（仅赛马制）"),
         required=False,
-        widget=forms.DateInput(attrs={**WIDGET, "type": "date"}),
     )
     gate_keep = forms.IntegerField(
         label=gettext_lazy("节点后保留团队数（仅赛马制）"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from kechuang.core.forms import DateField
 from kechuang.core.models import Role
 from kechuang.core.spreadsheets import xlsx_response
 from kechuang.experts.models import SelectionRound
@@ -35,13 +36,11 @@ class RoundForm(forms.Form):
         choices=ReviewRound.Kind.choices,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    opens_on = forms.DateField(
+    opens_on = DateField(
         label=_lazy("评审开始日期"),
-        widget=forms.DateInput(attrs={**WIDGET, "type": "date"}, format="%Y-%m-%d"),
     )
-    closes_on = forms.DateField(
+    closes_on = DateField(
         label=_lazy("评审截止日期"),
-        widget=forms.DateInput(attrs={**WIDGET, "type": "date"}, format="%Y-%m-%d"),
     )
     advance = forms.IntegerField(
         label=_lazy("晋级项目数"),
