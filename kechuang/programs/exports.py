@@ -1,8 +1,7 @@
 """Documents of the programmes app: the award list (.xlsx), the award notice (立项通知书, .docx) and the
 application pack (申报书, .pdf).
 
-The PDF uses ReportLab's built-in CID font STSong-Light, like the experts' draw record: the viewer
-supplies the glyphs, so nothing is downloaded or embedded.
+The PDF is set in the house font of ``kechuang.core.pdf`` (embedded), like the experts' draw record.
 """
 
 import io
@@ -17,6 +16,7 @@ from kechuang.core.pdf import styles as _styles
 from kechuang.core.pdf import table as _table
 from kechuang.core.spreadsheets import xlsx_bytes
 
+from . import workflow
 from .models import Application, Award, Call
 from .services import awards as award_services
 from .services import wan
@@ -141,6 +141,48 @@ def _value(value) -> str:
     return str(value)
 
 
+S = Application.Status
+# Statuses an application reaches only after passing each stage: the pack reads the stage as done
+# even when an older record has no transition row for it.
+LATER_THAN_FORMAL = {S.FORMAL_PASSED, S.IN_REVIEW, S.REVIEWED, S.AWARDED, S.WAITLISTED, S.REJECTED}
+LATER_THAN_ENDORSEMENT = {S.ENDORSED, *LATER_THAN_FORMAL}
+
+
+def _stages(app: Application) -> dict:
+    """What the application's own history says: the latest formal-check and endorsement decisions since
+    it was last sent back to draft (a revised application is checked and endorsed afresh), and every
+    step in order."""
+    steps = list(workflow.history(app))
+    current = steps
+    for k, t in enumerate(steps):
+        if t.to_status == S.DRAFT:
+            current = steps[k + 1 :]
+
+    def last(*statuses):
+        return next((t for t in reversed(current) if t.to_status in statuses), None)
+
+    return {
+        "formal": last(S.FORMAL_PASSED, S.FORMAL_FAILED),
+        "endorsement": last(S.ENDORSED, S.NOT_ENDORSED),
+        "steps": steps,
+    }
+
+
+def _actor(t) -> str:
+    return (t.actor.get_full_name() or t.actor.username) if t.actor_id else _("系统")
+
+
+def _step_text(t) -> str:
+    text = _("%(result)s（%(who)s，%(when)s）") % {
+        "result": t.to_label,
+        "who": _actor(t),
+        "when": timezone.localtime(t.at).strftime("%Y-%m-%d"),
+    }
+    if t.reason:
+        text += _("；意见：%(r)s") % {"r": t.reason}
+    return text
+
+
 def application_pdf(app: Application) -> bytes:
     """申报书: the fixed fields, the form fields per the call's schema (in the schema's order), the
     co-applicants, the attachments list, the formal check findings and the district endorsement."""
@@ -203,32 +245,50 @@ def application_pdf(app: Application) -> bytes:
     else:
         story.append(P(_("无")))
 
+    done = _stages(app)
     story.append(P(_("形式审查"), "h2"))
     findings = list(app.findings.all())
+    formal = done["formal"]
+    if formal is not None:
+        story.append(P(_step_text(formal)))
+    elif app.status in LATER_THAN_FORMAL:
+        # Passed before the platform kept the record (an imported or migrated application).
+        story.append(P(_("形式审查通过（无办理记录）")))
     if findings:
         rows = [[P(_("结果")), P(_("说明"))]]
         rows += [[P(_("符合") if f.ok else _("问题")), P(f.text)] for f in findings]
         story.append(_table(rows, [20 * mm, 150 * mm]))
-    else:
+        if formal is None and app.status not in LATER_THAN_FORMAL:
+            story.append(P(_("已完成机器审查，尚待经办人作出审查结论")))
+    elif formal is None and app.status not in LATER_THAN_FORMAL:
         story.append(P(_("尚未进行形式审查")))
-    if app.decision_reason:
+    if app.decision_reason and formal is None:
         story.append(P(_("审查意见：%(r)s") % {"r": app.decision_reason}))
 
     story.append(P(_("区县推荐"), "h2"))
+    endorsement = done["endorsement"]
     if not app.call.needs_endorsement:
         story.append(P(_("本通知无需区县推荐")))
-    elif app.endorsed_by_id:
-        story.append(
-            P(
-                _("推荐人：%(u)s；推荐意见：%(n)s")
-                % {
-                    "u": app.endorsed_by.get_full_name() or app.endorsed_by.username,
-                    "n": app.endorsement_note or "—",
-                }
-            )
-        )
+    elif endorsement is not None:
+        story.append(P(_step_text(endorsement)))
+    elif app.status in LATER_THAN_ENDORSEMENT:
+        story.append(P(_("已推荐（无办理记录）")))
     else:
         story.append(P(_("尚未推荐")))
+
+    if done["steps"]:
+        story.append(P(_("办理记录"), "h2"))
+        rows = [[P(_("时间")), P(_("办理结果")), P(_("办理人")), P(_("说明"))]]
+        rows += [
+            [
+                P(timezone.localtime(t.at).strftime("%Y-%m-%d %H:%M")),
+                P(t.to_label),
+                P(_actor(t)),
+                P(t.reason or "—"),
+            ]
+            for t in done["steps"]
+        ]
+        story.append(_table(rows, [28 * mm, 30 * mm, 30 * mm, 82 * mm]))
 
     story.append(Spacer(1, 6 * mm))
     story.append(
