@@ -31,12 +31,13 @@ serve: install
 	echo "Kechuang is at http://$(HOST)/  (Ctrl-C stops it)"; \
 	$(DEV) $(BIN)/kechuang runserver $(HOST) --noreload
 
-# The tests need two Debian packages: chromium (browser tests) and gettext (the translation check).
-# Install them when we may (root), else say how.
+# The tests need three Debian packages: chromium (browser tests), gettext (the translation check) and
+# fonts-wqy-microhei (the CJK font every PDF embeds; the application needs it too). Install them when we
+# may (root), else say how.
 browser:
-	@{ command -v chromium && command -v xgettext; } >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v xgettext && find /usr/share/fonts -name wqy-microhei.ttc | grep -q .; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei gettext >/dev/null; \
-	  else echo "The tests need Debian's chromium and gettext: sudo apt-get install chromium gettext" >&2; exit 1; fi; }
+	  else echo "The tests need Debian's chromium, gettext and fonts-wqy-microhei: sudo apt-get install chromium gettext fonts-wqy-microhei" >&2; exit 1; fi; }
 
 test: install browser
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
@@ -17,6 +17,8 @@ api = NinjaAPI(
     ),
     auth=[BearerToken(), SessionAuth()],
     urls_namespace="api",
+    # No validator badge: Swagger UI would fetch it from validator.swagger.io.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 

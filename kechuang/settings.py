@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "huey.contrib.djhuey",
+    # django-ninja serves Swagger UI from its own static files when it is an installed app, and from a CDN
+    # when it is not: /api/docs must work on a network without internet.
+    "ninja",
     "kechuang.core",
     "kechuang.enterprises",
     "kechuang.policies",

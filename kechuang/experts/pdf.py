@@ -1,8 +1,7 @@
 """The draw record (专家抽取记录) as a PDF for the file: parameters, seed, input digest, every panel
 with affinities and probabilities, reserves, conflicts avoided, and signature lines.
 
-Chinese text uses ReportLab's built-in CID font STSong-Light: the PDF viewer supplies the glyphs, so
-nothing is downloaded or embedded.
+Chinese text is set in the house font of ``kechuang.core.pdf``, embedded in the file.
 """
 
 import io

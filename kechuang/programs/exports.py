@@ -1,8 +1,7 @@
 """Documents of the programmes app: the award list (.xlsx), the award notice (立项通知书, .docx) and the
 application pack (申报书, .pdf).
 
-The PDF uses ReportLab's built-in CID font STSong-Light, like the experts' draw record: the viewer
-supplies the glyphs, so nothing is downloaded or embedded.
+The PDF is set in the house font of ``kechuang.core.pdf`` (embedded), like the experts' draw record.
 """
 
 import io
@@ -13,15 +12,17 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kechuang.core import word
 from kechuang.core.pdf import styles as _styles
 from kechuang.core.pdf import table as _table
 from kechuang.core.spreadsheets import xlsx_bytes
 
+from . import workflow
 from .models import Application, Award, Call
 from .services import awards as award_services
 from .services import wan
 
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX_TYPE = word.DOCX_TYPE
 
 AWARD_HEADERS = [
     "评审排名", "项目名称", "承担单位", "区县", "申请金额（万元）", "支持金额（万元）", "已拨付（万元）",
@@ -48,86 +49,69 @@ def award_list_xlsx(call: Call, awards) -> bytes:
 
 
 def award_notice_docx(award: Award) -> bytes:
-    """立项通知书 for one award."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
+    """立项通知书 for one award, in the bureau's house style."""
     app = award.application
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "SimSun"
-    style.font.size = Pt(12)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(_("项目立项通知书"))
-    run.bold = True
-    run.font.size = Pt(18)
-    doc.add_paragraph(
-        _("编号：%(n)s") % {"n": award.contract_no or f"{award.call.year}-{award.pk:04d}"}
-    ).alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    doc.add_paragraph(_("%(o)s：") % {"o": app.applicant.name})
-    doc.add_paragraph(
+    doc = word.document()
+    word.title(doc, _("项目立项通知书"))
+    word.paragraph(
+        doc, _("编号：%(n)s") % {"n": award.contract_no or f"{award.call.year}-{award.pk:04d}"}, align="right"
+    )
+    word.paragraph(doc, _("%(o)s：") % {"o": app.applicant.name}, indent=False)
+    word.paragraph(
+        doc,
         _(
             "经专家评审、社会公示，你单位申报的“%(t)s”项目列入%(c)s，予以立项支持，"
             "支持经费%(a)s万元。请按照合同约定组织实施，按期完成考核指标。"
         )
-        % {"t": app.title, "c": award.call.title, "a": wan(award.amount_yuan)}
+        % {"t": app.title, "c": award.call.title, "a": wan(award.amount_yuan)},
     )
-    table = doc.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
     term = (
         _("%(a)s至%(b)s") % {"a": award.starts_on, "b": award.ends_on}
         if award.starts_on
         else _("%(m)s个月（以合同约定为准）") % {"m": app.months}
     )
-    for label, value in [
-        (_("项目名称"), app.title),
-        (_("承担单位"), app.applicant.name),
-        (_("计划类别"), award.call.programme_type.name),
-        (_("支持金额"), _("%(a)s万元") % {"a": wan(award.amount_yuan)}),
-        (_("实施期"), term),
-        (_("合同编号"), award.contract_no or _("待签订")),
-    ]:
-        cells = table.add_row().cells
-        cells[0].text, cells[1].text = str(label), str(value)
+    word.table(
+        doc,
+        [
+            (_("项目名称"), app.title),
+            (_("承担单位"), app.applicant.name),
+            (_("计划类别"), award.call.programme_type.name),
+            (_("支持金额"), _("%(a)s万元") % {"a": wan(award.amount_yuan)}),
+            (_("实施期"), term),
+            (_("合同编号"), award.contract_no or _("待签订")),
+        ],
+        header=False,
+    )
 
     milestones = list(award.milestones.all())
     if milestones:
-        doc.add_paragraph(_("考核节点"))
-        t = doc.add_table(rows=1, cols=4)
-        t.style = "Table Grid"
-        for cell, text in zip(
-            t.rows[0].cells, [_("序号"), _("节点名称"), _("考核内容"), _("到期日")], strict=True
-        ):
-            cell.text = str(text)
-        for m in milestones:
-            cells = t.add_row().cells
-            cells[0].text, cells[1].text = str(m.seq), m.title
-            cells[2].text, cells[3].text = m.deliverable, m.due_on.isoformat()
+        word.heading(doc, _("考核节点"))
+        word.table(
+            doc,
+            [(_("序号"), _("节点名称"), _("考核内容"), _("到期日"))]
+            + [(m.seq, m.title, m.deliverable, m.due_on.isoformat()) for m in milestones],
+        )
     tranches = list(award.tranches.select_related("milestone"))
     if tranches:
-        doc.add_paragraph(_("资金拨付计划"))
-        t = doc.add_table(rows=1, cols=3)
-        t.style = "Table Grid"
-        for cell, text in zip(t.rows[0].cells, [_("批次"), _("金额（万元）"), _("拨付条件")], strict=True):
-            cell.text = str(text)
-        for tr in tranches:
-            cells = t.add_row().cells
-            cells[0].text, cells[1].text = str(tr.seq), str(wan(tr.amount_yuan))
-            cells[2].text = (
-                _("节点“%(t)s”完成后") % {"t": tr.milestone.title} if tr.milestone_id else _("合同签订后")
-            )
-    doc.add_paragraph("")
+        word.heading(doc, _("资金拨付计划"))
+        word.table(
+            doc,
+            [(_("批次"), _("金额（万元）"), _("拨付条件"))]
+            + [
+                (
+                    tr.seq,
+                    wan(tr.amount_yuan),
+                    _("节点“%(t)s”完成后") % {"t": tr.milestone.title}
+                    if tr.milestone_id
+                    else _("合同签订后"),
+                )
+                for tr in tranches
+            ],
+        )
+    word.paragraph(doc)
     for text in (bureau_name(), (award.signed_on or timezone.localdate()).strftime("%Y年%m月%d日")):
-        p = doc.add_paragraph(str(text))
-        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
+        word.paragraph(doc, text, align="right")
+    return word.to_bytes(doc)
 
 
 # -------------------------------------------------------------------------------- application pack
@@ -139,6 +123,48 @@ def _value(value) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     return str(value)
+
+
+S = Application.Status
+# Statuses an application reaches only after passing each stage: the pack reads the stage as done
+# even when an older record has no transition row for it.
+LATER_THAN_FORMAL = {S.FORMAL_PASSED, S.IN_REVIEW, S.REVIEWED, S.AWARDED, S.WAITLISTED, S.REJECTED}
+LATER_THAN_ENDORSEMENT = {S.ENDORSED, *LATER_THAN_FORMAL}
+
+
+def _stages(app: Application) -> dict:
+    """What the application's own history says: the latest formal-check and endorsement decisions since
+    it was last sent back to draft (a revised application is checked and endorsed afresh), and every
+    step in order."""
+    steps = list(workflow.history(app))
+    current = steps
+    for k, t in enumerate(steps):
+        if t.to_status == S.DRAFT:
+            current = steps[k + 1 :]
+
+    def last(*statuses):
+        return next((t for t in reversed(current) if t.to_status in statuses), None)
+
+    return {
+        "formal": last(S.FORMAL_PASSED, S.FORMAL_FAILED),
+        "endorsement": last(S.ENDORSED, S.NOT_ENDORSED),
+        "steps": steps,
+    }
+
+
+def _actor(t) -> str:
+    return (t.actor.get_full_name() or t.actor.username) if t.actor_id else _("系统")
+
+
+def _step_text(t) -> str:
+    text = _("%(result)s（%(who)s，%(when)s）") % {
+        "result": t.to_label,
+        "who": _actor(t),
+        "when": timezone.localtime(t.at).strftime("%Y-%m-%d"),
+    }
+    if t.reason:
+        text += _("；意见：%(r)s") % {"r": t.reason}
+    return text
 
 
 def application_pdf(app: Application) -> bytes:
@@ -203,32 +229,50 @@ def application_pdf(app: Application) -> bytes:
     else:
         story.append(P(_("无")))
 
+    done = _stages(app)
     story.append(P(_("形式审查"), "h2"))
     findings = list(app.findings.all())
+    formal = done["formal"]
+    if formal is not None:
+        story.append(P(_step_text(formal)))
+    elif app.status in LATER_THAN_FORMAL:
+        # Passed before the platform kept the record (an imported or migrated application).
+        story.append(P(_("形式审查通过（无办理记录）")))
     if findings:
         rows = [[P(_("结果")), P(_("说明"))]]
         rows += [[P(_("符合") if f.ok else _("问题")), P(f.text)] for f in findings]
         story.append(_table(rows, [20 * mm, 150 * mm]))
-    else:
+        if formal is None and app.status not in LATER_THAN_FORMAL:
+            story.append(P(_("已完成机器审查，尚待经办人作出审查结论")))
+    elif formal is None and app.status not in LATER_THAN_FORMAL:
         story.append(P(_("尚未进行形式审查")))
-    if app.decision_reason:
+    if app.decision_reason and formal is None:
         story.append(P(_("审查意见：%(r)s") % {"r": app.decision_reason}))
 
     story.append(P(_("区县推荐"), "h2"))
+    endorsement = done["endorsement"]
     if not app.call.needs_endorsement:
         story.append(P(_("本通知无需区县推荐")))
-    elif app.endorsed_by_id:
-        story.append(
-            P(
-                _("推荐人：%(u)s；推荐意见：%(n)s")
-                % {
-                    "u": app.endorsed_by.get_full_name() or app.endorsed_by.username,
-                    "n": app.endorsement_note or "—",
-                }
-            )
-        )
+    elif endorsement is not None:
+        story.append(P(_step_text(endorsement)))
+    elif app.status in LATER_THAN_ENDORSEMENT:
+        story.append(P(_("已推荐（无办理记录）")))
     else:
         story.append(P(_("尚未推荐")))
+
+    if done["steps"]:
+        story.append(P(_("办理记录"), "h2"))
+        rows = [[P(_("时间")), P(_("办理结果")), P(_("办理人")), P(_("说明"))]]
+        rows += [
+            [
+                P(timezone.localtime(t.at).strftime("%Y-%m-%d %H:%M")),
+                P(t.to_label),
+                P(_actor(t)),
+                P(t.reason or "—"),
+            ]
+            for t in done["steps"]
+        ]
+        story.append(_table(rows, [28 * mm, 30 * mm, 30 * mm, 82 * mm]))
 
     story.append(Spacer(1, 6 * mm))
     story.append(

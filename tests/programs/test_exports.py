@@ -78,3 +78,60 @@ def test_application_pdf(client, city):
     assert client.get(reverse("programme_application_pdf", args=[apps[1].pk])).status_code == 404
     client.logout()
     assert client.get(reverse("programme_application_pdf", args=[app.pk])).status_code == 302
+
+
+def _step(app, action, before, after, user, reason=""):
+    from django.contrib.contenttypes.models import ContentType
+
+    from kechuang.programs.models import Transition
+
+    Transition.objects.create(
+        content_type=ContentType.objects.get_for_model(app), object_id=app.pk, action=action,
+        from_status=before, to_status=after, actor=user, reason=reason,
+    )  # fmt: skip
+
+
+def test_awarded_pack_tells_its_history(city):
+    """The pack of an awarded project says it was endorsed and passed the formal check, by whom and
+    when, as its own history records; never 尚未推荐 / 尚未进行."""
+    from tests.pdfcheck import assert_prints
+
+    _call, apps = approved(city)
+    app = apps[0]
+    district, staff = city["users"]["district"], city["users"]["staff"]
+    district.first_name = "李·明"
+    district.save()
+    _step(app, "submit", "draft", "submitted", city["users"]["enterprise"])
+    _step(app, "endorse", "submitted", "endorsed", district, "同意推荐①")
+    _step(app, "pass", "endorsed", "formal_passed", staff)
+    _step(app, "award", "reviewed", "awarded", staff)
+    app.refresh_from_db()
+    assert app.status == "awarded"
+    text = assert_prints(
+        exports.application_pdf(app), "区县已推荐（李·明", "同意推荐①", "形式审查通过（", "办理记录"
+    )
+    assert "尚未推荐" not in text and "尚未进行" not in text
+
+
+def test_pack_without_history_reads_the_status(city):
+    from tests.pdfcheck import pdf_text
+
+    _call, apps = approved(city)
+    text = pdf_text(exports.application_pdf(apps[0]))
+    assert "形式审查通过（无办理记录）" in text and "已推荐（无办理记录）" in text
+    assert "尚未推荐" not in text and "尚未进行" not in text
+
+
+def test_pack_of_a_revised_application_starts_afresh(city):
+    """Sent back to draft after an endorsement: the old endorsement no longer counts."""
+    from tests.pdfcheck import pdf_text
+
+    _call, apps = approved(city)
+    app = apps[0]
+    _step(app, "endorse", "submitted", "endorsed", city["users"]["district"])
+    _step(app, "return", "endorsed", "formal_failed", city["users"]["staff"], "缺少附件")
+    _step(app, "revise", "formal_failed", "draft", city["users"]["enterprise"])
+    app.status = "submitted"
+    app.save()
+    text = pdf_text(exports.application_pdf(app))
+    assert "尚未推荐" in text and "尚未进行形式审查" in text and "缺少附件" in text
