@@ -105,9 +105,11 @@ def test_nothing_found_says_so(client, data):
     assert 'data-testid="search-empty"' in html
 
 
-def test_control_characters_do_not_break_the_search(client, data):
-    html = _search(client, data["users"]["staff"], "陶瓷\x00")
-    assert "陶瓷刀具揭榜" in html
+def test_a_nul_in_the_query_is_refused_with_the_rule(client, data):
+    client.force_login(data["users"]["staff"])
+    response = client.get(reverse("search"), {"q": "陶瓷\x00"})
+    assert response.status_code == 400
+    assert "空字符" in response.content.decode()
 
 
 def test_search_box_in_the_navigation(client, data):
