@@ -22,4 +22,5 @@ def navigation(request):
     context["nav_items"] = items
     context["unread_count"] = user.notifications.filter(read_at__isnull=True).count()
     context["manages_users"] = can_manage_users(user).allowed
+    context["sees_backups"] = role == Role.ADMIN
     return context

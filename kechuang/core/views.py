@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -6,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from . import health
+from . import backups, health
 from .registry import PANELS
 
 
@@ -36,3 +39,22 @@ def healthz(request):
     if failed:
         body["failed"] = failed
     return JsonResponse(body, status=503 if failed else 200)
+
+
+@login_required
+def backup_list(request):
+    backups.can_view_backups(request.user).enforce()
+    found = backups.list_backups()
+    latest = found[0].created_at if found else None
+    return render(
+        request,
+        "core/backups.html",
+        {
+            "backups": found,
+            "folder": settings.KECHUANG_BACKUP_DIR,
+            "keep": settings.KECHUANG_BACKUP_KEEP,
+            "hour": settings.KECHUANG_BACKUP_HOUR,
+            # A nightly job that stopped running is the failure nobody notices until a restore is needed.
+            "overdue": latest is None or timezone.now() - latest > timedelta(hours=36),
+        },
+    )
