@@ -140,8 +140,10 @@ def _copy_media(media_root: Path, target: Path) -> None:
     if not media_root.is_dir():
         target.mkdir()
         return
-    # Symbolic links are not followed: a backup holds what was uploaded, not what a link points at.
-    shutil.copytree(media_root, target, symlinks=True)
+    # Symbolic links are left out: uploads are plain files, and a link could point anywhere on the server.
+    shutil.copytree(
+        media_root, target, ignore=lambda folder, names: [n for n in names if (Path(folder) / n).is_symlink()]
+    )
 
 
 def _files_of(folder: Path) -> dict[str, dict]:

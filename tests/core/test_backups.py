@@ -246,3 +246,12 @@ def test_the_page_warns_when_no_recent_backup_exists(city, client, settings, tmp
     client.force_login(city["users"]["admin"])
     page = client.get("/backups/").content.decode()
     assert 'data-testid="backup-overdue"' in page and "还没有备份" in page
+
+
+def test_symbolic_links_in_the_upload_folder_are_left_out(tmp_path, settings, fresh_database):
+    default_storage.save(UPLOAD, ContentFile(b"real upload"))
+    (Path(settings.MEDIA_ROOT) / "link-to-secrets").symlink_to("/etc/hostname")
+    folder = create_backup(tmp_path / "b")
+    assert not (folder / "media" / "link-to-secrets").exists()
+    restore_backup(folder, database=fresh_database, media_root=tmp_path / "m")  # verifies cleanly
+    assert _files(tmp_path / "m") == {UPLOAD: b"real upload"}
