@@ -32,6 +32,9 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .models import Role
+from .permissions import Decision, role_of
+
 MANIFEST = "manifest.json"
 FORMAT = 1
 PG_DUMP = "database.pgdump"
@@ -52,6 +55,14 @@ class BackupInfo:
     files: int
     vendor: str
     kechuang_version: str
+
+    @property
+    def size_mb(self) -> float:
+        return self.size_bytes / 1e6
+
+    @property
+    def database_label(self) -> str:
+        return {"postgresql": "PostgreSQL", "sqlite": "SQLite"}.get(self.vendor, _("未知"))
 
 
 def _sha256(path: Path) -> str:
@@ -129,8 +140,10 @@ def _copy_media(media_root: Path, target: Path) -> None:
     if not media_root.is_dir():
         target.mkdir()
         return
-    # Symbolic links are not followed: a backup holds what was uploaded, not what a link points at.
-    shutil.copytree(media_root, target, symlinks=True)
+    # Symbolic links are left out: uploads are plain files, and a link could point anywhere on the server.
+    shutil.copytree(
+        media_root, target, ignore=lambda folder, names: [n for n in names if (Path(folder) / n).is_symlink()]
+    )
 
 
 def _files_of(folder: Path) -> dict[str, dict]:
@@ -326,6 +339,12 @@ def restore_backup(folder: Path, *, database: dict | None = None, media_root: Pa
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
+
+
+def can_view_backups(actor) -> Decision:
+    if role_of(actor) == Role.ADMIN:
+        return Decision(True)
+    return Decision(False, _("只有系统管理员可以查看备份"))
 
 
 def _folder_size(folder: Path) -> int:

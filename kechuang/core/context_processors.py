@@ -23,4 +23,5 @@ def navigation(request):
     context["unread_count"] = user.notifications.filter(read_at__isnull=True).count()
     context["manages_users"] = can_manage_users(user).allowed
     context["todo_count"] = sum(t.count for t in todos_for(user))
+    context["sees_backups"] = role == Role.ADMIN
     return context

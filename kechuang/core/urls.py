@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/sessions/end/", views.end_my_session, name="end_my_session"),
     path("search/", views.global_search, name="search"),
     path("statistical-years/", views.statistical_years, name="statistical_years"),
+    path("backups/", views.backup_list, name="backup_list"),
     path("users/", include("kechuang.core.users.urls")),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("", views.home, name="home"),

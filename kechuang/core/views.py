@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import health, statyear
+from . import backups, health, statyear
 from .models import ClosedYear
 from .registry import PANELS, charts_for, search, todos_for
 from .sessions import end_session, live_sessions
@@ -121,3 +124,21 @@ def global_search(request):
     elif q:
         groups = search(request.user, q)
     return render(request, "core/search.html", {"search_query": q, "groups": groups, "error": error})
+
+
+def backup_list(request):
+    backups.can_view_backups(request.user).enforce()
+    found = backups.list_backups()
+    latest = found[0].created_at if found else None
+    return render(
+        request,
+        "core/backups.html",
+        {
+            "backups": found,
+            "folder": settings.KECHUANG_BACKUP_DIR,
+            "keep": settings.KECHUANG_BACKUP_KEEP,
+            "hour": settings.KECHUANG_BACKUP_HOUR,
+            # A nightly job that stopped running is the failure nobody notices until a restore is needed.
+            "overdue": latest is None or timezone.now() - latest > timedelta(hours=36),
+        },
+    )

@@ -225,3 +225,33 @@ def test_a_keep_of_zero_is_refused(tmp_path):
     with pytest.raises(BackupError, match="KECHUANG_BACKUP_KEEP"):
         nightly_backup(tmp_path, keep=0)
     assert not any(tmp_path.iterdir())
+
+
+def test_admins_see_the_backups_others_are_refused(city, client, settings, tmp_path):
+    settings.KECHUANG_BACKUP_DIR = tmp_path / "nightly"
+    nightly_backup(keep=3)
+    client.force_login(city["users"]["admin"])
+    page = client.get("/backups/").content.decode()
+    assert page.count('data-testid="backup-row"') == 1
+    assert " MB</td>" in page
+    assert ("SQLite" if connection.vendor == "sqlite" else "PostgreSQL") in page
+    assert 'data-testid="backup-overdue"' not in page
+    client.force_login(city["users"]["staff"])
+    assert client.get("/backups/").status_code == 403
+    assert 'data-testid="nav-backups"' not in client.get("/").content.decode()
+
+
+def test_the_page_warns_when_no_recent_backup_exists(city, client, settings, tmp_path):
+    settings.KECHUANG_BACKUP_DIR = tmp_path / "none-yet"
+    client.force_login(city["users"]["admin"])
+    page = client.get("/backups/").content.decode()
+    assert 'data-testid="backup-overdue"' in page and "还没有备份" in page
+
+
+def test_symbolic_links_in_the_upload_folder_are_left_out(tmp_path, settings, fresh_database):
+    default_storage.save(UPLOAD, ContentFile(b"real upload"))
+    (Path(settings.MEDIA_ROOT) / "link-to-secrets").symlink_to("/etc/hostname")
+    folder = create_backup(tmp_path / "b")
+    assert not (folder / "media" / "link-to-secrets").exists()
+    restore_backup(folder, database=fresh_database, media_root=tmp_path / "m")  # verifies cleanly
+    assert _files(tmp_path / "m") == {UPLOAD: b"real upload"}

@@ -1,9 +1,11 @@
 """``kechuang restore DIR``: a backup into an empty database and upload folder, checksums first."""
 
 import time
+from datetime import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core.backups import BackupError, restore_backup
@@ -23,7 +25,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             _("恢复完成：{created} 的备份（科创 {version}），用时 {seconds:.1f} 秒。").format(
-                created=manifest["created_at"],
+                created=f"{timezone.localtime(datetime.fromisoformat(manifest['created_at'])):%Y-%m-%d %H:%M}",
                 version=manifest.get("kechuang_version", "?"),
                 seconds=time.perf_counter() - started,
             )
