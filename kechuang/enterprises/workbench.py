@@ -82,6 +82,8 @@ def district_chart(user):
     if year is None:
         return None
     districts = list(services.visible_districts(user))
+    if len(districts) < 2:  # a district bureau sees its own figures in the trend and the overview
+        return None
     counts = _label_counts(user, [year], by_district=True)
     return Chart(
         _("区县对比（%(y)s年度）") % {"y": year},

@@ -76,6 +76,8 @@ def rate_chart(user):
         round(100 * figures[f"g{i}"] / figures[f"n{i}"], 1) if figures[f"n{i}"] else None
         for i in range(len(ends))
     ]
+    start = next(i for i, r in enumerate(rates) if r is not None)  # months before the first push say nothing
+    ends, rates = ends[start:], rates[start:]
     return Chart(
         _("政策兑现率"),
         [f"{e:%Y-%m}" for e in ends],

@@ -108,3 +108,24 @@ def test_only_city_staff_close_a_year(client, data, role):
     client.force_login(data["users"][role])
     assert client.post(reverse("statistical_years"), {"year": "2025"}).status_code == 403
     assert not ClosedYear.objects.exists()
+
+
+def test_the_enterprises_policy_package_judges_on_the_same_year_as_the_home_pages(data):
+    """The issue's enterprise imported 2026; its 政策包 said "按 2025 年度数据判定" while the city
+    said 2026. Both now say 2025."""
+    import datetime as dt
+    from pathlib import Path
+
+    from kechuang.policies import services as policies
+    from kechuang.policies.models import Policy, PolicyVersion
+
+    yaml = Path(__file__).resolve().parents[2] / "kechuang/policies/builtin/high_tech.yaml"
+    policy = Policy.objects.create(code="high_tech", name="高新技术企业认定")
+    policy.current_version = PolicyVersion.objects.create(
+        policy=policy, number=1, label="2016.1", yaml_text=yaml.read_text(encoding="utf-8"),
+        status=PolicyVersion.Status.PUBLISHED, effective_from=dt.date(2016, 1, 1),
+    )  # fmt: skip
+    policy.save()
+    package = policies.package(data["users"]["enterprise"], data["e1"], on=dt.date(2026, 12, 8))
+    years = {item["fiscal_year"] for key in ("eligible", "near", "unknown") for item in package[key]}
+    assert years == {services.statistical_year()} == {2025}

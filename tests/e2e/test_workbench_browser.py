@@ -97,7 +97,8 @@ def test_staff_workbench_charts_render_and_search_finds_an_enterprise(page, city
     sign_in(page, "staff_u", f.PASSWORD)
     page.goto("/")
     page.wait_for_selector(".workbench-chart[data-rendered='1']")
-    page.fill("[data-testid=nav-search]", "淄博甲")
-    page.press("[data-testid=nav-search]", "Enter")
+    page.click("[data-testid=nav-search]")
+    page.fill("[data-testid=search-box]", "淄博甲")
+    page.press("[data-testid=search-box]", "Enter")
     page.click("text=淄博甲科技有限公司")
     assert "/enterprises/" in page.url

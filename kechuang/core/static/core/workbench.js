@@ -11,9 +11,9 @@
       tooltip: { trigger: "axis", valueFormatter: (v) => (v === null || v === undefined ? "—" : `${v.toLocaleString()} ${c.unit}`) },
       legend: { top: 0 },
       grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
-      xAxis: { type: "category", data: c.categories },
+      xAxis: { type: "category", data: c.categories, axisLabel: { interval: 0, rotate: c.categories.length > 8 ? 30 : 0 } },
       yAxis: { type: "value", name: c.unit },
-      series: c.series.map((s) => ({ name: s.name, type: c.kind, data: s.data, connectNulls: true })),
+      series: c.series.map((s) => ({ name: s.name, type: c.kind, data: s.data, connectNulls: true, showAllSymbol: true })),
     });
     el.dataset.rendered = "1";
     window.addEventListener("resize", () => chart.resize());
