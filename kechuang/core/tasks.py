@@ -1,20 +1,16 @@
 """Background work of the platform's base (huey; tests run tasks in-line)."""
 
-from django.db import close_old_connections
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task
+from huey.contrib.djhuey import HUEY, close_db, db_periodic_task
 
 from .imports import fail_interrupted_imports
 
 
 @HUEY.on_startup()
+@close_db  # the worker thread's connection handling, as for its tasks
 def fail_imports_cut_off_by_a_restart() -> None:
     """A worker that starts may be replacing one that died mid-import: report such imports at once."""
-    close_old_connections()
-    try:
-        fail_interrupted_imports()
-    finally:
-        close_old_connections()
+    fail_interrupted_imports()
 
 
 @db_periodic_task(crontab(minute="*/10"))
