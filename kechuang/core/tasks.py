@@ -4,10 +4,9 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task, on_startup, periodic_task
+from huey.contrib.djhuey import close_db, db_periodic_task, lock_task, on_startup, periodic_task
 
 from .imports import fail_interrupted_imports
 
@@ -15,13 +14,10 @@ log = logging.getLogger(__name__)
 
 
 @on_startup()
+@close_db  # the worker thread's connection handling, as for its tasks
 def fail_imports_cut_off_by_a_restart() -> None:
     """A worker that starts may be replacing one that died mid-import: report such imports at once."""
-    close_old_connections()
-    try:
-        fail_interrupted_imports()
-    finally:
-        close_old_connections()
+    fail_interrupted_imports()
 
 
 @db_periodic_task(crontab(minute="*/10"))

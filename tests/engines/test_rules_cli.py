@@ -181,3 +181,15 @@ def test_xlsx_input_gives_the_same_result_as_csv(tmp_path):
         "policies", "evaluate", str(facts_csv(tmp_path, good_rows())), "--on", "2025-06-30", "--out", str(b)
     )
     assert a.read_text(encoding="utf-8") == b.read_text(encoding="utf-8")
+
+
+def test_parquet_output_holds_the_same_rows_as_csv(tmp_path):
+    import polars as pl
+
+    facts = str(facts_csv(tmp_path, good_rows()))
+    for name in ("result.csv", "result.parquet"):
+        call_command("policies", "evaluate", facts, "--on", "2025-06-30", "--out", str(tmp_path / name))
+    as_csv = pl.read_csv(tmp_path / "result.csv", infer_schema=False)
+    as_parquet = pl.read_parquet(tmp_path / "result.parquet").cast(pl.String)
+    assert as_parquet.columns == as_csv.columns and len(as_parquet) == 8
+    assert as_parquet.sort("uscc", "policy").rows() == as_csv.sort("uscc", "policy").rows()

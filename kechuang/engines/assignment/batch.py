@@ -64,7 +64,51 @@ class ScoreTable:
 
 
 def read_scores(path: Path) -> ScoreTable:
+    """SCORES.csv as a table. Columnar (polars) with every rule checked on whole columns; a file that
+    breaks any rule is read again row by row, only to word the message for its first bad line."""
     path = Path(path)
+    table = _read_scores_columnar(path)
+    return table if table is not None else _read_scores_rows(path)
+
+
+def _read_scores_columnar(path: Path) -> ScoreTable | None:
+    """The table, or None when the file breaks a rule (or polars cannot parse it) anywhere."""
+    import polars as pl
+
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        frame = pl.read_csv(
+            data, has_header=False, new_columns=["item", "expert", "score"], schema_overrides=[pl.String] * 3
+        )
+    except Exception:  # ragged rows, bad quoting, not UTF-8: the row-by-row reader says where
+        return None
+    if frame.width != 3:
+        return None
+    frame = frame.with_columns(pl.all().str.strip_chars().fill_null(""))
+    frame = frame.filter((pl.col("item") != "") | (pl.col("expert") != "") | (pl.col("score") != ""))
+    if frame.height and not _is_number(frame["score"][0]):
+        frame = frame.slice(1)  # a header line, by the row-by-row reader's own test
+    score = frame["score"].cast(pl.Float64, strict=False)
+    bad = (
+        (frame["item"] == "")
+        | (frame["expert"] == "")
+        | score.is_null()
+        | score.is_infinite()
+        | score.is_nan()
+        | frame.select(pl.struct("item", "expert").is_duplicated()).to_series()
+    )
+    if frame.height == 0 or bad.any():
+        return None
+    items = frame["item"].unique(maintain_order=True)
+    experts = frame["expert"].unique(maintain_order=True)
+    ii = frame["item"].cast(pl.Enum(items)).to_physical().cast(pl.Int64).to_numpy()
+    jj = frame["expert"].cast(pl.Enum(experts)).to_physical().cast(pl.Int64).to_numpy()
+    return ScoreTable(items.to_list(), experts.to_list(), ii, jj, score.to_numpy())
+
+
+def _read_scores_rows(path: Path) -> ScoreTable:
     items: dict[str, int] = {}
     experts: dict[str, int] = {}
     ii: list[int] = []

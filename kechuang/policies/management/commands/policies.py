@@ -2,7 +2,7 @@
 
 Evaluates policies (the built-in YAML declarations, or those in --policies-dir) for every enterprise
 of a yearly-facts file (.csv or .xlsx, the contract template, several years per enterprise) with the
-vectorised rules engine. No database is used. RESULT.csv has the columns
+vectorised rules engine. No database is used. RESULT.csv (or RESULT.parquet, in row groups) has the columns
 ``uscc, policy, status, score, failed, missing``. A bad input file exits non-zero with the
 row-by-row report and writes nothing.
 """
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "builtin"
 COLUMNS = ("uscc", "policy", "status", "score", "failed", "missing")
+PARQUET_ROWS = 100_000
 
 
 class Command(BaseCommand):
@@ -31,7 +32,12 @@ class Command(BaseCommand):
         ev = sub.add_parser("evaluate", help=str(_("批量判定，结果写入 CSV")))
         ev.add_argument("facts", metavar="FACTS", help="年度数据文件（.csv 或 .xlsx，年度数据模板）")
         ev.add_argument("--on", required=True, metavar="YYYY-MM-DD", help="判定日期：决定会计年度与参数取值")
-        ev.add_argument("--out", required=True, metavar="RESULT.csv", help="结果文件")
+        ev.add_argument(
+            "--out",
+            required=True,
+            metavar="RESULT.csv",
+            help="结果文件（.csv，或 .parquet 供大批量数据使用）",
+        )
         ev.add_argument(
             "--policy", action="append", default=[], metavar="CODE", help="只判定该政策（可重复）；默认全部"
         )
@@ -135,7 +141,12 @@ def _write_atomically(frame, out: Path) -> None:
         with os.fdopen(fd, "wb") as fh:
             # empty failed/missing lists as empty cells, not the quoted "" polars writes for ""
             text = [pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in ("failed", "missing")]
-            frame.select(COLUMNS).with_columns(text).write_csv(fh)
+            result = frame.select(COLUMNS).with_columns(text)
+            if out.suffix.lower() == ".parquet":
+                # Row groups of PARQUET_ROWS: a reader streams the result a group at a time.
+                result.write_parquet(fh, row_group_size=PARQUET_ROWS)
+            else:
+                result.write_csv(fh)
         os.replace(tmp, out)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
