@@ -83,7 +83,7 @@ def _wait(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--examples", type=int, default=8, help="examples per operation and phase")
+    parser.add_argument("--examples", type=int, default=5, help="examples per operation and phase")
     parser.add_argument("--enterprises", type=int, default=20)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
