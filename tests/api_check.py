@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -150,6 +151,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
     print(f"api-check {'FAILED' if failed else 'passed'} in {time.monotonic() - started:.0f} s")
     return 1 if failed else 0
 
