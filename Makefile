@@ -9,7 +9,7 @@ ENTERPRISES ?= 3000
 SEED ?= 2026
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint browser messages clean
+.PHONY: install demo serve test lint browser messages clean api-check
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -41,6 +41,12 @@ browser:
 
 test: install browser
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# Schemathesis over every API operation as a bureau staff member and as a district bureau, against the app
+# started on loopback with a throw-away database (tests/api_check.py); fails on any server error, undocumented
+# status code, response not matching its schema, or schema-valid request refused.
+api-check: install
+	$(BIN)/python tests/api_check.py
 
 lint: install
 	$(BIN)/ruff check .

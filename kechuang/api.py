@@ -75,6 +75,10 @@ def _schema_error_message(error: dict) -> str:
         return str(_("应不小于 %(limit)s") % {"limit": ctx.get("ge", ctx.get("gt"))})
     if kind in ("less_than_equal", "less_than"):
         return str(_("应不大于 %(limit)s") % {"limit": ctx.get("le", ctx.get("lt"))})
+    if kind == "string_too_short":
+        if ctx.get("min_length") == 1:
+            return str(_SCHEMA_MESSAGES["missing"])
+        return str(_("不能少于 %(limit)s 个字符") % {"limit": ctx.get("min_length")})
     if kind == "string_too_long":
         return str(_("不能超过 %(limit)s 个字符") % {"limit": ctx.get("max_length")})
     return str(_SCHEMA_MESSAGES.get(kind, _("格式不正确")))

@@ -192,7 +192,7 @@ class YearFactsRow(FactsOut):
 
 class EnterpriseIn(_Strict):
     uscc: str = Field(description="统一社会信用代码（18位，GB 32100-2015 校验位）")
-    name: str = Field(description="企业名称")
+    name: str = Field(description="企业名称", min_length=1)
     district: StrictInt | None = Field(None, description="所属区县编号；区县工作人员可省略（默认本区县）")
     registered_on: str | None = Field(None, description="成立日期 YYYY-MM-DD", examples=["2019-05-20"])
     industry_code: str | None = Field(None, description="国民经济行业代码，例如 C3976")
@@ -201,8 +201,10 @@ class EnterpriseIn(_Strict):
 class EnterpriseUpdate(_Strict):
     """Only the fields sent are changed. The USCC is the enterprise's identity and cannot change."""
 
-    name: str | None = Field(None, description="企业名称")
-    district: StrictInt | None = Field(None, description="所属区县编号（仅市局工作人员可调整）")
+    # May be left out (unchanged) but not sent as null: an enterprise always has a name and a district,
+    # and the document said null was acceptable when the service refused it.
+    name: str = Field(None, description="企业名称", min_length=1)
+    district: StrictInt = Field(None, description="所属区县编号（仅市局工作人员可调整）")
     registered_on: str | None = Field(None, description="成立日期 YYYY-MM-DD；null 清空")
     industry_code: str | None = Field(None, description="国民经济行业代码；null 清空")
 
@@ -231,7 +233,9 @@ class Page(PageNumberPagination):
 
 
 ENTERPRISE_ID = Path(..., ge=1, le=MAX_ID, description="企业编号")
-YEAR = Path(..., ge=1990, le=2100, description="年度（1990年至今）")
+# The import's rule (1990 to this year), so that the document promises no year the service refuses;
+# read when the process starts, so a server running across New Year learns the new year on restart.
+YEAR = Path(..., ge=1990, le=dt.date.today().year, description="年度（1990年至今）")
 
 
 # ------------------------------------------------------------------------------------ enterprises

@@ -13,6 +13,15 @@ from . import services
 router = Router(tags=["experts"])
 
 
+class ErrorOut(Schema):
+    detail: str = Field(description="说明")
+    errors: dict[str, str] | None = Field(None, description="字段 → 违反的规则")
+
+
+# Documented so that clients (and schemathesis) know every answer an operation can give.
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
 class ExpertOut(Schema):
     id: int
     name: str
@@ -47,7 +56,7 @@ def _expert_out(e) -> dict:
     }
 
 
-@router.get("/", response=list[ExpertOut], summary="检索专家")
+@router.get("/", response={200: list[ExpertOut], **ERRORS}, summary="检索专家")
 @paginate(PageNumberPagination, page_size=50)
 def search(request, filters: Query[ExpertFilters]):
     services.can_view_experts(request.user).enforce()
@@ -103,7 +112,7 @@ def _seat(a) -> dict:
     }
 
 
-@router.get("/rounds/{int:pk}/panels", response=RoundPanelsOut, summary="遴选批次的专家名单")
+@router.get("/rounds/{int:pk}/panels", response={200: RoundPanelsOut, **ERRORS}, summary="遴选批次的专家名单")
 def round_panels(request, pk: int):
     rnd = services.get_round(request.user, pk)
     return {
@@ -144,7 +153,7 @@ class MyAssignmentOut(Schema):
     declaration: str = Field(description="pending：打开项目前须先声明；no_conflict；conflict")
 
 
-@router.get("/me/assignments", response=list[MyAssignmentOut], summary="本人的评审任务")
+@router.get("/me/assignments", response={200: list[MyAssignmentOut], **ERRORS}, summary="本人的评审任务")
 def my_assignments(request):
     if request.user.role != Role.EXPERT:
         raise HttpError(403, _("此接口仅供评审专家使用"))

@@ -22,7 +22,7 @@ class ErrorOut(Schema):
     detail: str
 
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class PolicyOut(Schema):

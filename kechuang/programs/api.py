@@ -16,7 +16,7 @@ Money is sent and returned as decimal strings in yuan (``"3000000.00"``), never 
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -64,7 +64,8 @@ class ErrorOut(Schema):
 
 
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-PUBLIC_ERRORS = {404: ErrorOut, 422: ErrorOut}
+# 401: an expired token is refused outright (not taken as anonymous), so its holder learns to renew it.
+PUBLIC_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS = {400: ErrorOut, **ERRORS}
 
 
@@ -190,13 +191,23 @@ class ApplicationIn(ApplicationFields):
     call_id: StrictInt = Field(description="申报通知编号", ge=1, le=MAX_ID)
 
 
+def _one_of(choices) -> Any:
+    """The values of a model's choices as an inline enum.
+
+    Application.Status, Call.Status and Challenge.Status are all classes named "Status": as schema
+    components they collided, and the OpenAPI document listed the challenge states for every filter,
+    so a documented value such as status=cancelled on calls was refused.
+    """
+    return Literal[tuple(choices.values)]
+
+
 class ApplicationFilters(Schema):
     call_id: int | None = Field(None, ge=1, le=MAX_ID, description="申报通知编号")
-    status: Application.Status | None = Field(None, description="状态")
+    status: _one_of(Application.Status) | None = Field(None, description="状态")
 
 
 class CallFilters(Schema):
-    status: Call.Status | None = Field(None, description="状态")
+    status: _one_of(Call.Status) | None = Field(None, description="状态")
     year: int | None = Field(None, ge=1990, le=2100, description="年度")
 
 
@@ -229,7 +240,7 @@ class ChallengeOut(Schema):
 
 
 class ChallengeFilters(Schema):
-    status: Challenge.Status | None = Field(None, description="状态")
+    status: _one_of(Challenge.Status) | None = Field(None, description="状态")
     field: str = Field("", max_length=100, description="技术领域")
 
 
