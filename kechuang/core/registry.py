@@ -50,3 +50,12 @@ def add_demo_step(fn: Callable, order: int = 100) -> None:
     if all(f is not fn for _, f in DEMO_STEPS):
         DEMO_STEPS.append((order, fn))
         DEMO_STEPS.sort(key=lambda item: item[0])
+
+
+# Type-ahead pickers: ``search(user, query) -> list[(value, label, hint)]`` of what this user may pick,
+# served at /pick/<kind>/ for core.forms.PickerWidget. Apps register their kinds in ready().
+PICKERS: dict[str, Callable] = {}
+
+
+def add_picker(kind: str, search: Callable) -> None:
+    PICKERS.setdefault(kind, search)

@@ -8,5 +8,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notifications/", views.notifications, name="notifications"),
     path("users/", include("kechuang.core.users.urls")),
+    path("pick/<slug:kind>/", views.pick, name="pick"),
     path("", views.home, name="home"),
 ]

@@ -1,10 +1,11 @@
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
-from .registry import PANELS
+from .registry import PANELS, PICKERS
 
 
 @login_required
@@ -20,3 +21,26 @@ def notifications(request):
     if request.method == "POST":
         request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
     return render(request, "core/notifications.html", {"items": items})
+
+
+PICK_LIMIT = 20
+
+
+@login_required
+def pick(request, kind: str):
+    """The results of a type-ahead picker: what this user may pick whose name contains ``q``."""
+    search = PICKERS.get(kind)
+    if search is None:
+        raise Http404
+    query = request.GET.get("q", "").strip()[:100]
+    results = search(request.user, query, PICK_LIMIT + 1) if query else []
+    return render(
+        request,
+        "core/widgets/_pick_results.html",
+        {
+            "results": results[:PICK_LIMIT],
+            "more": len(results) > PICK_LIMIT,
+            "query": query,
+            "limit": PICK_LIMIT,
+        },
+    )
