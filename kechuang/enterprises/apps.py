@@ -9,9 +9,12 @@ class EnterprisesConfig(AppConfig):
 
     def ready(self) -> None:
         from kechuang.core.models import Role
-        from kechuang.core.registry import add_home_panel, add_nav
+        from kechuang.core.registry import add_home_panel, add_nav, add_picker
 
         from . import panels
+        from . import services as picker_services
+
+        add_picker("enterprises", picker_services.search_for_picker)
 
         add_nav(
             _("企业库"),

@@ -57,3 +57,27 @@ def test_widget_renders_only_the_chosen_options(city):
     assert "<option" not in html
     form = F({"who": [str(city["uni"].pk)]})
     assert form.is_valid() and list(form.cleaned_data["who"]) == [city["uni"]]
+
+
+def _found(client, user, kind, q):
+    client.force_login(user)
+    return client.get(reverse("pick", args=[kind]), {"q": q}).content.decode()
+
+
+def test_enterprises_picker_is_scoped_like_the_registry(client, city):
+    users = city["users"]
+    assert "淄博甲科技有限公司" in _found(client, users["staff"], "enterprises", "淄博")
+    assert "淄博乙材料有限公司" in _found(client, users["staff"], "enterprises", "淄博")
+    district = _found(client, users["district"], "enterprises", "淄博")  # 张店区 staff
+    assert "淄博甲科技有限公司" in district and "淄博乙材料有限公司" not in district
+    own = _found(client, users["enterprise"], "enterprises", "淄博")
+    assert "淄博甲科技有限公司" in own and "淄博乙材料有限公司" not in own
+
+
+def test_experts_picker_is_scoped_like_the_expert_library(client, city):
+    from tests.experts import builders as b
+
+    b.expert(city["zc"], name="王评审")
+    assert "王评审" in _found(client, city["users"]["staff"], "experts", "王评")
+    assert "王评审" not in _found(client, city["users"]["district"], "experts", "王评")  # another district
+    assert "王评审" not in _found(client, city["users"]["enterprise"], "experts", "王评")
