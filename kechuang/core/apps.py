@@ -20,3 +20,7 @@ class CoreConfig(AppConfig):
         # Production servers (gunicorn behind nginx) are configured in deploy/; this covers the rest.
         basehttp.ServerHandler.server_software = SERVER_NAME
         basehttp.WSGIRequestHandler.version_string = lambda handler: SERVER_NAME  # its own error pages
+        from .pickers import search_partners
+        from .registry import add_picker
+
+        add_picker("partners", search_partners)

@@ -134,3 +134,12 @@ def add_search(provider: Callable, order: int = 100) -> None:
 def search(user, q: str, limit: int = 10) -> list[SearchGroup]:
     groups = (provider(user, q, limit) for _order, provider in SEARCH_PROVIDERS)
     return [g for g in groups if g is not None and g.total]
+
+
+# Type-ahead pickers: ``search(user, query) -> list[(value, label, hint)]`` of what this user may pick,
+# served at /pick/<kind>/ for core.forms.PickerWidget. Apps register their kinds in ready().
+PICKERS: dict[str, Callable] = {}
+
+
+def add_picker(kind: str, search: Callable) -> None:
+    PICKERS.setdefault(kind, search)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("backups/", views.backup_list, name="backup_list"),
     path("users/", include("kechuang.core.users.urls")),
     path("audit/", audit_views.audit_log, name="audit_log"),
+    path("pick/<slug:kind>/", views.pick, name="pick"),
     path("", views.home, name="home"),
 ]

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import backups, health, statyear
 from .models import ClosedYear
-from .registry import PANELS, charts_for, search, todos_for
+from .registry import PANELS, PICKERS, charts_for, search, todos_for
 from .sessions import end_session, live_sessions
 
 
@@ -126,6 +126,7 @@ def global_search(request):
     return render(request, "core/search.html", {"search_query": q, "groups": groups, "error": error})
 
 
+@login_required
 def backup_list(request):
     backups.can_view_backups(request.user).enforce()
     found = backups.list_backups()
@@ -140,5 +141,28 @@ def backup_list(request):
             "hour": settings.KECHUANG_BACKUP_HOUR,
             # A nightly job that stopped running is the failure nobody notices until a restore is needed.
             "overdue": latest is None or timezone.now() - latest > timedelta(hours=36),
+        },
+    )
+
+
+PICK_LIMIT = 20
+
+
+@login_required
+def pick(request, kind: str):
+    """The results of a type-ahead picker: what this user may pick whose name contains ``q``."""
+    search = PICKERS.get(kind)
+    if search is None:
+        raise Http404
+    query = request.GET.get("q", "").strip()[:100]
+    results = search(request.user, query, PICK_LIMIT + 1) if query else []
+    return render(
+        request,
+        "core/widgets/_pick_results.html",
+        {
+            "results": results[:PICK_LIMIT],
+            "more": len(results) > PICK_LIMIT,
+            "query": query,
+            "limit": PICK_LIMIT,
         },
     )

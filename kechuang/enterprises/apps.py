@@ -9,9 +9,19 @@ class EnterprisesConfig(AppConfig):
 
     def ready(self) -> None:
         from kechuang.core.models import Role
-        from kechuang.core.registry import add_chart, add_home_panel, add_nav, add_search, add_todo
+        from kechuang.core.registry import (
+            add_chart,
+            add_home_panel,
+            add_nav,
+            add_picker,
+            add_search,
+            add_todo,
+        )
 
         from . import panels, workbench
+        from . import services as picker_services
+
+        add_picker("enterprises", picker_services.search_for_picker)
 
         add_nav(
             _("企业库"),

@@ -453,3 +453,11 @@ def missing_facts(enterprise: Enterprise) -> dict:
         return {"year": None, "fields": []}
     names = [YearlyFacts._meta.get_field(n).verbose_name for n in FACT_FIELDS if getattr(latest, n) is None]
     return {"year": latest.year, "fields": names}
+
+
+def search_for_picker(user, query: str, limit: int) -> list[tuple]:
+    """Enterprises this user may read whose name contains ``query`` or whose USCC it is (type-ahead picker)."""
+    qs = visible_enterprises(user).select_related("organisation__district")
+    qs = qs.filter(organisation__name__icontains=query) | qs.filter(organisation__uscc=query.upper())
+    rows = qs.order_by("organisation__name")[:limit]
+    return [(e.pk, e.organisation.name, str(e.organisation.district)) for e in rows]

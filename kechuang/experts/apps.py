@@ -9,9 +9,12 @@ class ExpertsConfig(AppConfig):
 
     def ready(self) -> None:
         from kechuang.core.models import Role
-        from kechuang.core.registry import add_demo_step, add_home_panel, add_nav, add_search
+        from kechuang.core.registry import add_demo_step, add_home_panel, add_nav, add_picker, add_search
 
         from . import demo, panels, workbench
+        from . import services as picker_services
+
+        add_picker("experts", picker_services.search_for_picker)
 
         add_nav(
             _("专家库"),

@@ -679,3 +679,11 @@ def open_item(user, assignment: Assignment) -> ReviewItem:
     if assignment.declaration != Assignment.Declaration.NO_CONFLICT:
         raise PermissionDenied(_("请先声明与该项目不存在利益冲突，再查看项目材料"))
     return assignment.item
+
+
+def search_for_picker(user, query: str, limit: int) -> list[tuple]:
+    """Experts this user may see whose name or organisation contains ``query`` (type-ahead picker)."""
+    qs = visible_experts(user)
+    qs = qs.filter(name__icontains=query) | qs.filter(organisation__name__icontains=query)
+    rows = qs.order_by("name", "pk")[:limit]
+    return [(x.pk, x.name, x.organisation.name if x.organisation_id else "") for x in rows]

@@ -5,10 +5,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.core.forms import DateField
+from kechuang.core.forms import DateField, MoneyField, PickerWidget
 
 from .models import Call, ProgrammeType, Solicitation
-from .services import WAN, co_applicant_choices
+from .services import WAN, co_applicant_choices, is_money, money_title, policy_choices
 
 WIDGET = {"class": "form-control"}
 CHECK = {"class": "form-check-input"}
@@ -26,8 +26,10 @@ class CallForm(forms.Form):
     topics = forms.CharField(
         label=_("指南方向（每行一个）"), required=False, widget=forms.Textarea(attrs={**WIDGET, "rows": 3})
     )
-    eligibility = forms.CharField(
-        label=_("申报条件（政策代码，逗号分隔）"), required=False, widget=forms.TextInput(attrs=WIDGET)
+    eligibility = forms.MultipleChoiceField(
+        label=_("申报条件（申报单位须符合的政策，可多选）"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     budget_cap_wan = forms.DecimalField(
         label=_("单项申请上限（万元）"), min_value=0, decimal_places=2, widget=forms.NumberInput(attrs=WIDGET)
@@ -58,50 +60,129 @@ class CallForm(forms.Form):
     normalise_scores = forms.BooleanField(
         label=_("校正专家打分宽严"), required=False, widget=forms.CheckboxInput(attrs=CHECK)
     )
-    rubric = forms.JSONField(
-        label=_("评审指标（JSON：每项 code、name、weight、max，权重合计100）"),
-        widget=forms.Textarea(attrs={**WIDGET, "rows": 6, "class": "form-control font-monospace"}),
-    )
-    attachment_kinds = forms.JSONField(
-        label=_("附件类型（JSON：每项 code、name、required）"),
-        required=False,
-        widget=forms.Textarea(attrs={**WIDGET, "rows": 5, "class": "form-control font-monospace"}),
-    )
     form_schema = forms.JSONField(
         label=_("申报书表单（JSON Schema）"),
         widget=forms.Textarea(attrs={**WIDGET, "rows": 8, "class": "form-control font-monospace"}),
     )
 
-    WIDE = ("title", "guide", "topics", "rubric", "attachment_kinds", "form_schema")
+    WIDE = ("title", "guide", "topics", "eligibility", "form_schema")
 
-    def service_data(self) -> dict:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Policies are chosen by name; the call stores their codes.
+        self.fields["eligibility"].choices = policy_choices()
+
+    def service_data(self, rubric: list[dict], attachment_kinds: list[dict]) -> dict:
         d = self.cleaned_data
         total = d.get("total_budget_wan")
         return {
             "programme_type": d["programme_type"], "year": d["year"], "title": d["title"], "guide": d["guide"],
             "topics": [t.strip() for t in d["topics"].splitlines() if t.strip()],
-            "eligibility": [c.strip() for c in d["eligibility"].replace("，", ",").split(",") if c.strip()],
+            "eligibility": list(d["eligibility"]),
             "budget_cap_yuan": d["budget_cap_wan"] * WAN, "opens_on": d["opens_on"], "closes_on": d["closes_on"],
             "form_schema": d["form_schema"], "total_budget_yuan": total * WAN if total is not None else None,
             "max_awards": d.get("max_awards"), "notice_days": d["notice_days"],
             "needs_endorsement": d["needs_endorsement"], "blind_review": d["blind_review"],
             "reveal_reviewers": d["reveal_reviewers"], "normalise_scores": d["normalise_scores"],
-            "rubric": d["rubric"], "attachment_kinds": d["attachment_kinds"] or [],
+            "rubric": rubric, "attachment_kinds": attachment_kinds,
         }  # fmt: skip
 
     @staticmethod
     def initial_for(call: Call) -> dict:
         return {
             "programme_type": call.programme_type_id, "year": call.year, "title": call.title, "guide": call.guide,
-            "topics": "\n".join(call.topics), "eligibility": ",".join(call.eligibility),
+            "topics": "\n".join(call.topics), "eligibility": list(call.eligibility),
             "budget_cap_wan": call.budget_cap_yuan / WAN, "opens_on": call.opens_on, "closes_on": call.closes_on,
             "form_schema": call.form_schema,
             "total_budget_wan": call.total_budget_yuan / WAN if call.total_budget_yuan is not None else None,
             "max_awards": call.max_awards, "notice_days": call.notice_days,
             "needs_endorsement": call.needs_endorsement, "blind_review": call.blind_review,
             "reveal_reviewers": call.reveal_reviewers, "normalise_scores": call.normalise_scores,
-            "rubric": call.rubric, "attachment_kinds": call.attachment_kinds,
         }  # fmt: skip
+
+
+class RubricRowForm(forms.Form):
+    """One 评审指标: its code is kept from the call (scores refer to it) or made up for a new row."""
+
+    code = forms.CharField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("指标名称"), max_length=100, widget=forms.TextInput(attrs=WIDGET))
+    weight = forms.DecimalField(
+        label=_("权重"), min_value=Decimal("0.01"), max_digits=6, decimal_places=2,
+        widget=forms.NumberInput(attrs={**WIDGET, "step": "any"}),
+    )  # fmt: skip
+    max = forms.DecimalField(
+        label=_("满分"), min_value=Decimal("0.01"), max_digits=6, decimal_places=2,
+        widget=forms.NumberInput(attrs={**WIDGET, "step": "any"}),
+    )  # fmt: skip
+
+
+class _Rows(forms.BaseFormSet):
+    """Rows a person fills in a table: blank rows are ignored, deleted rows dropped."""
+
+    def rows(self) -> list[dict]:
+        # An untouched blank row cleans to {}.
+        return [
+            dict(f.cleaned_data) for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+
+    def _with_codes(self, prefix: str) -> list[dict]:
+        rows = self.rows()
+        taken = {r["code"] for r in rows if r.get("code")}
+        n = 0
+        for r in rows:
+            if not r.get("code"):
+                n += 1
+                while f"{prefix}{n}" in taken:
+                    n += 1
+                r["code"] = f"{prefix}{n}"
+                taken.add(r["code"])
+        return rows
+
+
+class BaseRubricFormSet(_Rows):
+    def clean(self):
+        if any(self.errors):
+            return
+        rows = self.rows()
+        if not rows:
+            raise forms.ValidationError(_("评审指标至少填写一项"))
+        total = sum(r["weight"] for r in rows)
+        if total != 100:
+            raise forms.ValidationError(
+                _("评审指标的权重合计须为100，现为%(t)s") % {"t": format(total.normalize(), "f")}
+            )
+
+    def rubric(self) -> list[dict]:
+        # JSON has no decimal type: whole numbers go as int, others as float.
+        def num(x):
+            return int(x) if x == x.to_integral_value() else float(x)
+
+        return [
+            {"code": r["code"], "name": r["name"], "weight": num(r["weight"]), "max": num(r["max"])}
+            for r in self._with_codes("item")
+        ]
+
+
+RubricFormSet = forms.formset_factory(RubricRowForm, formset=BaseRubricFormSet, extra=2, can_delete=True)
+
+
+class AttachmentKindRowForm(forms.Form):
+    code = forms.CharField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("附件名称"), max_length=100, widget=forms.TextInput(attrs=WIDGET))
+    required = forms.BooleanField(label=_("必交"), required=False, widget=forms.CheckboxInput(attrs=CHECK))
+
+
+class BaseAttachmentKindFormSet(_Rows):
+    def attachment_kinds(self) -> list[dict]:
+        return [
+            {"code": r["code"], "name": r["name"], "required": r["required"]}
+            for r in self._with_codes("file")
+        ]
+
+
+AttachmentKindFormSet = forms.formset_factory(
+    AttachmentKindRowForm, formset=BaseAttachmentKindFormSet, extra=2, can_delete=True
+)
 
 
 class ApplicationForm(forms.Form):
@@ -112,26 +193,19 @@ class ApplicationForm(forms.Form):
     abstract = forms.CharField(
         label=_("项目摘要"), max_length=4000, widget=forms.Textarea(attrs={**WIDGET, "rows": 4})
     )
-    requested_wan = forms.DecimalField(
-        label=_("申请支持金额（万元）"), min_value=0, decimal_places=2, widget=forms.NumberInput(attrs=WIDGET)
-    )
+    # Named for the unit typed (万元); cleaned to yuan.
+    requested_wan = MoneyField(label=_("申请支持金额"))
     months = forms.IntegerField(label=_("实施期（月）"), min_value=1, widget=forms.NumberInput(attrs=WIDGET))
     co_applicants = forms.ModelMultipleChoiceField(
         co_applicant_choices(),
         label=_("合作单位（企业或高校院所，可多选）"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 6}),
+        widget=PickerWidget("partners", placeholder=_("输入单位名称或统一社会信用代码查找")),
     )
 
-    def __init__(self, *args, schema: dict, co_query: str = "", selected=(), **kwargs):
+    def __init__(self, *args, schema: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.schema = schema
-        if co_query:
-            # Narrow the list by name, keeping the organisations already chosen.
-            qs = co_applicant_choices()
-            self.fields["co_applicants"].queryset = qs.filter(name__icontains=co_query) | qs.filter(
-                pk__in=[o.pk for o in selected]
-            )
         for name, prop in schema.get("properties", {}).items():
             label = prop.get("title", name)
             if prop["type"] == "string":
@@ -140,6 +214,9 @@ class ApplicationForm(forms.Form):
                     forms.Textarea(attrs={**WIDGET, "rows": 3}) if long else forms.TextInput(attrs=WIDGET)
                 )
                 field = forms.CharField(label=label, required=False, widget=widget)
+            elif is_money(name, prop):
+                # One unit per form: money in the schema (stored in yuan) is typed in 万元 like the request.
+                field = MoneyField(label=money_title(label), required=False)
             else:
                 field = forms.DecimalField(
                     label=label, required=False, widget=forms.NumberInput(attrs=WIDGET)
@@ -159,7 +236,7 @@ class ApplicationForm(forms.Form):
                 value = int(value) if value == value.to_integral_value() else float(value)
             data[name] = value
         return {
-            "title": d["title"], "abstract": d["abstract"], "requested_yuan": d["requested_wan"] * WAN,
+            "title": d["title"], "abstract": d["abstract"], "requested_yuan": d["requested_wan"],
             "months": d["months"], "form_data": data,
         }  # fmt: skip
 
@@ -169,10 +246,12 @@ class ApplicationForm(forms.Form):
     @staticmethod
     def initial_for(app) -> dict:
         initial = {
-            "title": app.title, "abstract": app.abstract, "requested_wan": app.requested_yuan / WAN,
+            "title": app.title, "abstract": app.abstract, "requested_wan": app.requested_yuan,
             "months": app.months, "co_applicants": list(app.co_applicants.all()),
         }  # fmt: skip
-        initial.update({f"f_{k}": v for k, v in (app.form_data or {}).items()})
+        for k, v in (app.form_data or {}).items():
+            # JSON numbers come back as int/float: money fields want an exact Decimal of yuan.
+            initial[f"f_{k}"] = Decimal(str(v)) if isinstance(v, float) else v
         return initial
 
 

@@ -11,10 +11,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit
+from kechuang.core.money import show_wan
 from kechuang.core.spreadsheets import Column
 
 from . import services
-from .forms import ApplicationForm, AttachmentForm, CallForm, DecisionForm, ReasonForm
+from .forms import (
+    ApplicationForm,
+    AttachmentForm,
+    AttachmentKindFormSet,
+    CallForm,
+    DecisionForm,
+    ReasonForm,
+    RubricFormSet,
+)
 from .models import Application, Call
 from .views_common import add_errors, flash, page
 
@@ -81,23 +90,37 @@ def _call_form(request, call: Call | None):
         else {
             "year": timezone.localdate().year,
             "form_schema": services.DEFAULT_SCHEMA,
-            "eligibility": "high_tech",
-            "rubric": services.DEFAULT_RUBRIC,
-            "attachment_kinds": services.DEFAULT_ATTACHMENT_KINDS,
+            "eligibility": ["high_tech"],
             "notice_days": 5,
             "needs_endorsement": True,
         }
     )
     form = CallForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    rubric = RubricFormSet(
+        request.POST or None, prefix="rubric", initial=call.rubric if call else services.DEFAULT_RUBRIC
+    )
+    kinds = AttachmentKindFormSet(
+        request.POST or None,
+        prefix="kinds",
+        initial=call.attachment_kinds if call else services.DEFAULT_ATTACHMENT_KINDS,
+    )
+    if request.method == "POST" and all([form.is_valid(), rubric.is_valid(), kinds.is_valid()]):
         try:
-            call = services.save_call(request.user, form.service_data(), call)
+            data = form.service_data(rubric.rubric(), kinds.attachment_kinds())
+            call = services.save_call(request.user, data, call)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            # The editors' rules are the service's too: its message goes above the editor it concerns.
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            for key, formset in (("rubric", rubric), ("attachment_kinds", kinds)):
+                formset._non_form_errors.extend(errors.pop(key, []))
+            if errors:
+                _add_errors(form, ValidationError(errors))
         else:
             messages.success(request, _("申报通知已保存为草稿"))
             return redirect("programme_call_detail", call.pk)
-    return render(request, "programs/call_form.html", {"form": form, "call": call})
+    return render(
+        request, "programs/call_form.html", {"form": form, "call": call, "rubric": rubric, "kinds": kinds}
+    )
 
 
 @login_required
@@ -149,13 +172,10 @@ def apply(request, call_pk: int | None = None, pk: int | None = None):
     call = app.call if app else get_object_or_404(services.visible_calls(user), pk=call_pk)
     if app is not None and app.applicant_id != user.organisation_id:
         raise PermissionDenied(_("只能修改本单位的申报项目"))
-    co_query = request.GET.get("co_q", "").strip()
     form = ApplicationForm(
         request.POST or None,
         schema=call.form_schema,
         initial=ApplicationForm.initial_for(app) if app else None,
-        co_query=co_query,
-        selected=list(app.co_applicants.all()) if app else (),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -175,10 +195,10 @@ def apply(request, call_pk: int | None = None, pk: int | None = None):
             if request.POST.get("action") == "save_and_attach":
                 return redirect("programme_application_edit", app.pk)
             return redirect("programme_application_detail", app.pk)
-    return render(request, "programs/apply.html", _apply_context(form, call, app, co_query))
+    return render(request, "programs/apply.html", _apply_context(form, call, app))
 
 
-def _apply_context(form, call, app, co_query="", attachment_form=None) -> dict:
+def _apply_context(form, call, app, attachment_form=None) -> dict:
     attachments = list(app.attachments.all()) if app and app.pk else []
     for a in attachments:
         a.kind_label = services.kind_name(call, a.kind)
@@ -186,7 +206,6 @@ def _apply_context(form, call, app, co_query="", attachment_form=None) -> dict:
         "form": form,
         "call": call,
         "app": app,
-        "co_query": co_query,
         "attachments": attachments,
         "attachment_form": attachment_form or AttachmentForm(kinds=call.attachment_kinds),
         "missing": services.missing_attachments(app) if app and app.pk else [],
@@ -211,11 +230,8 @@ def attachment_upload(request, pk: int):
     app_form = ApplicationForm(
         schema=app.call.form_schema,
         initial=ApplicationForm.initial_for(app),
-        selected=list(app.co_applicants.all()),
     )
-    return render(
-        request, "programs/apply.html", _apply_context(app_form, app.call, app, "", form), status=400
-    )
+    return render(request, "programs/apply.html", _apply_context(app_form, app.call, app, form), status=400)
 
 
 @login_required
@@ -281,10 +297,13 @@ def application_export(request):
 def application_detail(request, pk: int):
     user = request.user
     app = services.get_application(user, pk)
-    fields = [
-        (prop.get("title", name), app.form_data.get(name, ""))
-        for name, prop in app.call.form_schema.get("properties", {}).items()
-    ]
+    fields = []
+    for name, prop in app.call.form_schema.get("properties", {}).items():
+        value = app.form_data.get(name, "")
+        if services.is_money(name, prop) and value not in ("", None):
+            fields.append((services.money_title(prop.get("title", name)), f"{show_wan(value)} {_('万元')}"))
+        else:
+            fields.append((prop.get("title", name), value))
     attachments = list(app.attachments.all())
     for a in attachments:
         a.kind_label = services.kind_name(app.call, a.kind)
@@ -308,7 +327,7 @@ def application_detail(request, pk: int):
             "is_owner": is_owner,
             "decision_form": DecisionForm(),
             "reason_form": ReasonForm(),
-            "requested_wan": services.wan(app.requested_yuan),
+            "requested_wan": show_wan(app.requested_yuan),
             "attachments": attachments,
             "co_applicants": app.co_applicants.all(),
             # The review feedback is the applicant's and the bureau's only (services.review.feedback).

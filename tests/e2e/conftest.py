@@ -55,3 +55,11 @@ def sign_in(page, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def click_confirmed(page, testid: str) -> None:
+    """Click an irreversible step's button and accept the confirmation dialog it opens."""
+    page.click(f"[data-testid={testid}]")
+    dialog = page.get_by_test_id("confirm-dialog")
+    dialog.wait_for(state="visible")
+    page.click("[data-testid=confirm-ok]")

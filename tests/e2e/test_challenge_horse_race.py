@@ -11,7 +11,7 @@ import pytest
 
 from kechuang.programs.models import Bid, Challenge
 from tests import factories as f
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import click_confirmed, sign_in
 from tests.programs.test_challenges_helpers import gate_reached, make_chal, past_deadline, today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -43,7 +43,7 @@ def test_horse_race_through_the_gate(page, city):
     page.fill("#id_gate_on", (t + dt.timedelta(days=200)).isoformat())
     page.fill("#id_gate_keep", "1")
     page.click("[data-testid=save-challenge]")
-    page.click("[data-testid=post-challenge]")
+    click_confirmed(page, "post-challenge")
     assert page.inner_text("[data-testid=challenge-status]") == "揭榜中"
     url = page.url
     sign_out(page)
@@ -57,7 +57,7 @@ def test_horse_race_through_the_gate(page, city):
         page.fill("#id_plan", f"第{i}号团队的攻关方案")
         page.fill("#id_team_name_0", "李娜")
         page.fill("#id_team_title_0", "高级工程师")
-        page.click("[data-testid=submit-bid]")
+        click_confirmed(page, "submit-bid")
         assert page.inner_text("[data-testid=own-bid-status]") == "已揭榜"
         if i:  # each bidder sees its own plan only
             assert "第0号团队的攻关方案" not in page.content()
@@ -80,7 +80,7 @@ def test_horse_race_through_the_gate(page, city):
     assert sorted(page.locator("[data-testid=bid-score]").all_inner_texts()) == ["80.0", "85.0", "92.0"]
     for box in page.locator("[data-testid=select-bid]").all():
         box.check()
-    page.click("[data-testid=select-bids]")
+    click_confirmed(page, "select-bids")
     assert page.locator("[data-testid=bid-status]", has_text="入选").count() == 3
 
     gate_on = challenge.gate_on
@@ -98,6 +98,7 @@ def test_horse_race_through_the_gate(page, city):
     page.click("[data-testid=start]")
     assert page.inner_text("[data-testid=challenge-status]") == "攻关中"
     page.locator("[data-testid=pay]").first.click()
+    page.click("[data-testid=confirm-ok]")
     assert page.inner_text("[data-testid=paid-total]") == "50 万元"
 
     gate_reached(challenge)
@@ -108,7 +109,7 @@ def test_horse_race_through_the_gate(page, city):
         form.locator("[data-testid=gate-opinion-input]").fill("中试数据")
         form.locator("[data-testid=record-gate-score]").click()
     page.fill("[data-testid=gate-reason]", "按节点考核得分保留第一名")
-    page.click("[data-testid=pass-gate]")
+    click_confirmed(page, "pass-gate")
     assert page.inner_text("[data-testid=challenge-status]") == "赛马已过节点"
     sign_out(page)
 

@@ -4,7 +4,7 @@ their affinities and the conflicts avoided, lock it and download the draw record
 import pytest
 
 from tests import factories as f
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import click_confirmed, sign_in
 from tests.experts import builders as b
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -44,7 +44,7 @@ def test_staff_run_a_draw_and_lock_it(page, city):
     conflicts = page.locator("[data-testid=conflicts]").first
     conflicts.locator("summary").click()
     assert "同单位专家" in conflicts.inner_text() and "同属" in conflicts.inner_text()
-    page.click("[data-testid=lock-round]")
+    click_confirmed(page, "lock-round")
     assert page.inner_text("[data-testid=round-status]") == "已锁定"
     with page.expect_download() as info:
         page.click("[data-testid=pdf-link]")

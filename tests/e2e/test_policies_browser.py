@@ -6,7 +6,7 @@ import pytest
 
 from kechuang.policies import services
 from tests import factories as f
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import click_confirmed, sign_in
 from tests.policies.conftest import POLICY_YAML
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -49,7 +49,7 @@ def test_staff_publish_a_new_version_and_see_coverage(page, published):
     assert page.inner_text("[data-testid=version-status]") == "草稿"
     assert page.inner_text("[data-testid=preview-eligible]") == "2"
     assert "不低于4%" in page.inner_text("[data-testid=conditions-table]")
-    page.click("[data-testid=publish]")
+    click_confirmed(page, "publish")
     page.wait_for_selector("[data-testid=policy-run][data-status=done]")
     page.reload()
     page.wait_for_selector("[data-testid=coverage-chart][data-rendered='1'] canvas")

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kechuang.programs.models import Award
 from tests import factories as f
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import click_confirmed, sign_in
 from tests.programs.test_awards_support import end_notice, reviewed_call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -33,16 +33,16 @@ def test_award_contract_payment_midterm_acceptance(page, city):
     assert page.inner_text("[data-testid=call-status]") == "立项中"
     assert apps[2].title in page.inner_text("[data-testid=waitlist]")
 
-    page.click("[data-testid=start-notice]")
+    click_confirmed(page, "start-notice")
     page.goto("/programs/notices/")
     notice = page.inner_text("[data-testid=notice-table]")
     assert apps[0].title in notice and apps[1].title in notice and apps[2].title not in notice
 
     page.goto(f"/programs/awards/calls/{call.pk}/")
-    page.click("[data-testid=approve-all]")
+    click_confirmed(page, "approve-all")
     assert "公示期满后方可正式立项" in page.content()
     end_notice(call)  # a week later
-    page.click("[data-testid=approve-all]")
+    click_confirmed(page, "approve-all")
     award = Award.objects.get(application=apps[0])
     assert award.status == "approved"
 
@@ -57,23 +57,23 @@ def test_award_contract_payment_midterm_acceptance(page, city):
     page.fill("#tr_amount_1", "100")
     page.fill("#tr_amount_2", "200")
     page.select_option("#tr_milestone_2", "1")
-    page.click("[data-testid=sign]")
+    click_confirmed(page, "sign")
     assert page.inner_text("[data-testid=award-status]") == "已签订合同"
     assert "ZB-KJ-2026-001" in page.inner_text("[data-testid=contract]")
 
-    page.click("[data-testid=pay-2]")
+    click_confirmed(page, "pay-2")
     assert "节点“样机研制”完成为拨付条件" in page.content()
-    page.click("[data-testid=pay-1]")
+    click_confirmed(page, "pay-1")
     page.click("[data-testid=milestone-done-1]")
     assert "已完成" in page.inner_text("[data-testid=milestone-1]")
-    page.click("[data-testid=pay-2]")
+    click_confirmed(page, "pay-2")
     assert "已拨付" in page.inner_text("[data-testid=tranche-2]")
 
     page.fill("#mid_opinion", "研发进度符合合同约定")
     page.click("[data-testid=midterm-pass]")
     assert page.inner_text("[data-testid=award-status]") == "中期检查通过"
     page.fill("#acc_opinion", "全面完成合同约定的考核指标")
-    page.click("[data-testid=accept]")
+    click_confirmed(page, "accept")
     assert page.inner_text("[data-testid=award-status]") == "已验收"
 
     award.refresh_from_db()

@@ -12,7 +12,7 @@ from kechuang.programs import services
 from kechuang.programs.demo import tiny_pdf
 from kechuang.programs.models import Application, Call
 from tests import factories as f
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import click_confirmed, sign_in
 from tests.programs.conftest import policy_result
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -34,7 +34,17 @@ def test_draft_review_publish_apply_endorse_and_pass(page, city):
     sign_in(page, "staff_u", f.PASSWORD)
     page.goto("/programs/")
     page.click("[data-testid=new-call]")
-    assert "技术创新性" in page.input_value("#id_rubric")
+    # No JSON: the rubric and the attachments are rows; policies are ticked by name.
+    assert page.input_value("#id_rubric-0-name") == "技术创新性"
+    assert page.get_by_label("高新技术企业认定").is_checked()
+    page.fill("#id_rubric-0-weight", "20")
+    assert page.inner_text("[data-testid=weight-total]") == "90"
+    page.click("[data-testid=rubric-editor-add]")
+    page.fill("#id_rubric-4-name", "知识产权")
+    page.fill("#id_rubric-4-weight", "10")
+    page.fill("#id_rubric-4-max", "10")
+    assert page.inner_text("[data-testid=weight-total]") == "100"
+    page.check("#id_kinds-2-DELETE")
     page.select_option("#id_programme_type", label="重大技术攻关项目")
     page.fill("#id_title", TITLE)
     page.fill("#id_guide", "支持企业牵头开展关键核心技术攻关。")
@@ -44,6 +54,10 @@ def test_draft_review_publish_apply_endorse_and_pass(page, city):
     page.fill("#id_closes_on", (today + dt.timedelta(days=30)).isoformat())
     page.click("[data-testid=call-form] button[type=submit]")
     assert page.inner_text("[data-testid=call-status]") == "草稿"
+    drafted = Call.objects.get()
+    assert {r["name"]: r["weight"] for r in drafted.rubric}["知识产权"] == 10
+    assert [k["name"] for k in drafted.attachment_kinds] == ["项目可行性研究报告", "近一年财务审计报告"]
+    assert drafted.eligibility == ["high_tech"]
     page.click("[data-testid=send-for-review]")
     assert page.inner_text("[data-testid=call-status]") == "指南审核中"
     assert page.locator("[data-testid=approve-call]").count() == 0  # never the drafter
@@ -59,7 +73,7 @@ def test_draft_review_publish_apply_endorse_and_pass(page, city):
 
     sign_in(page, "staff_u", f.PASSWORD)
     page.goto(f"/programs/calls/{call.pk}/")
-    page.click("[data-testid=publish-call]")
+    click_confirmed(page, "publish-call")
     assert page.inner_text("[data-testid=call-status]") == "已发布"
     sign_out(page)
 
@@ -74,7 +88,14 @@ def test_draft_review_publish_apply_endorse_and_pass(page, city):
     page.fill("#id_months", "24")
     page.fill("#id_f_leader", "张伟")
     page.fill("#id_f_goals", "建成年产千万粒陶瓷球示范线")
-    page.select_option("#id_co_applicants", label="山东理工大学")
+    # 自筹资金 in 万元 like the request, the unit beside the box.
+    page.fill("#id_f_self_funding_yuan", "120.5")
+    assert page.locator("#id_f_self_funding_yuan + .input-group-text").inner_text() == "万元"
+    # The co-applicant is found by typing: the page does not reload, so nothing typed is lost.
+    page.fill("#id_co_applicants", "理工")
+    page.click("[data-testid=picker-results-co_applicants] >> text=山东理工大学")
+    assert "山东理工大学" in page.inner_text("[data-testid=picker-chosen-co_applicants]")
+    assert page.input_value("#id_f_leader") == "张伟"
     page.click("[data-testid=save-and-attach]")
     page.set_input_files(
         "#id_file", files=[{"name": "fake.pdf", "mimeType": "application/pdf", "buffer": b"GIF89a not a pdf"}]
@@ -88,10 +109,11 @@ def test_draft_review_publish_apply_endorse_and_pass(page, city):
         )
         page.click("[data-testid=upload-attachment]")
         assert name in page.inner_text("[data-testid=attachment-list]")
-    page.click("[data-testid=submit-application]")
+    click_confirmed(page, "submit-application")
     assert page.inner_text("[data-testid=application-status]") == "已提交"
     assert "山东理工大学" in page.inner_text("[data-testid=co-applicants]")
     app = Application.objects.get()
+    assert app.form_data["self_funding_yuan"] == 1_205_000
     sign_out(page)
 
     # The district bureau endorses from its queue.
@@ -100,7 +122,7 @@ def test_draft_review_publish_apply_endorse_and_pass(page, city):
     page.click("[data-testid=nav-endorsements]")
     page.click(f"[data-testid=endorsement-table] >> text={app.title}")
     page.fill("#id_reason", "企业研发基础较好，同意推荐")
-    page.click("[data-testid=endorse]")
+    click_confirmed(page, "endorse")
     assert page.inner_text("[data-testid=application-status]") == "区县已推荐"
     sign_out(page)
 
@@ -111,7 +133,7 @@ def test_draft_review_publish_apply_endorse_and_pass(page, city):
     findings = page.inner_text("[data-testid=findings]")
     assert "符合“高新技术企业认定”" in findings and "未列入失信名单" in findings
     page.fill("#id_reason", "材料齐全")
-    page.click("[data-testid=pass]")
+    click_confirmed(page, "pass")
     assert page.inner_text("[data-testid=application-status]") == "形式审查通过"
     app.refresh_from_db()
     assert app.status == "formal_passed" and app.attachments.count() == 2

@@ -20,7 +20,7 @@ from kechuang.programs import services
 from kechuang.programs.demo import tiny_pdf
 from kechuang.programs.models import Application, Award, Call, ReviewRound, Transition
 from tests import factories as f
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import click_confirmed, sign_in
 from tests.e2e.test_programme_intake import sign_out
 from tests.experts import builders as b
 from tests.programs.conftest import policy_result
@@ -76,7 +76,7 @@ def test_programme_main_path(page, city):
     assert text(page, "call-status") == "指南已审定"
     as_user(page, "staff_u")
     page.goto(f"/programs/calls/{call.pk}/")
-    page.click("[data-testid=publish-call]")
+    click_confirmed(page, "publish-call")
     assert text(page, "call-status") == "已发布"
 
     # 3. The enterprise finds the call, fills the form, uploads the required attachments and submits.
@@ -98,7 +98,7 @@ def test_programme_main_path(page, city):
         )
         page.click("[data-testid=upload-attachment]")
         assert name in text(page, "attachment-list")
-    page.click("[data-testid=submit-application]")
+    click_confirmed(page, "submit-application")
     assert text(page, "application-status") == "已提交"
     app = Application.objects.get()
 
@@ -108,7 +108,7 @@ def test_programme_main_path(page, city):
     page.click("[data-testid=nav-endorsements]")
     page.click(f"[data-testid=endorsement-table] >> text={PROJECT}")
     page.fill("#id_reason", "企业研发基础较好，同意推荐")
-    page.click("[data-testid=endorse]")
+    click_confirmed(page, "endorse")
     assert text(page, "application-status") == "区县已推荐"
 
     # 5. City staff run the formal check and pass it.
@@ -117,13 +117,13 @@ def test_programme_main_path(page, city):
     page.click("[data-testid=run-check]")
     assert "未列入失信名单" in text(page, "findings")
     page.fill("#id_reason", "材料齐全")
-    page.click("[data-testid=pass]")
+    click_confirmed(page, "pass")
     assert text(page, "application-status") == "形式审查通过"
 
     # 6. Staff close the call (the service closes it on request, before closes_on too) and open a
     # review round: draw the panel on the experts pages, run and lock it, start scoring.
     page.goto(f"/programs/calls/{call.pk}/")
-    page.click("[data-testid=close-call]")
+    click_confirmed(page, "close-call")
     assert text(page, "call-status") == "已截止"
     page.click("[data-testid=call-start-review]")
     page.fill("#id_name", "网络评审")
@@ -137,7 +137,7 @@ def test_programme_main_path(page, city):
     page.click("[data-testid=run-round]")
     page.wait_for_selector("[data-testid=panels]")
     assert "评审专家甲" in text(page, "panels")
-    page.click("[data-testid=lock-round]")
+    click_confirmed(page, "lock-round")
     assert text(page, "round-status") == "已锁定"
     rnd = ReviewRound.objects.get(call=call)
     page.goto(f"/programs/reviews/{rnd.pk}/")
@@ -154,14 +154,14 @@ def test_programme_main_path(page, city):
     for code, score in (("innovation", "9"), ("feasibility", "8"), ("team", "7"), ("benefit", "9")):
         page.fill(f"#id_score_{code}", score)
     page.fill("#id_comment", "成果转化路径清晰，建议支持。")
-    page.click("[data-testid=submit-review]")
+    click_confirmed(page, "submit-review")
     assert "已提交" in text(page, "review-state")
 
     # 8. Staff close the round (every score is in: no reason needed) and read the results.
     as_user(page, "staff_u")
     page.goto(f"/programs/reviews/{rnd.pk}/")
     assert "已提交评分 1 / 1 份" in text(page, "progress")
-    page.click("[data-testid=close-round]")
+    click_confirmed(page, "close-round")
     assert text(page, "round-status") == "已结束"
     assert "83.50" in text(page, "results")
     page.goto(f"/programs/applications/{app.pk}/")
@@ -175,14 +175,14 @@ def test_programme_main_path(page, city):
     assert PROJECT in text(page, "plan")
     page.click("[data-testid=propose]")
     assert text(page, "call-status") == "立项中"
-    page.click("[data-testid=start-notice]")
+    click_confirmed(page, "start-notice")
     page.goto("/programs/notices/")
     assert PROJECT in text(page, "notice-table")
 
     # 10. The notice period is seven days: end it through the DB, as if a week had gone by, and approve.
     end_notice(call)
     page.goto(f"/programs/awards/calls/{call.pk}/")
-    page.click("[data-testid=approve-all]")
+    click_confirmed(page, "approve-all")
     award = Award.objects.get(application=app)
     page.click(f"[data-testid=award-row-{award.pk}] a")
     assert text(page, "award-status") == "已立项"
@@ -197,16 +197,16 @@ def test_programme_main_path(page, city):
     page.fill("#tr_amount_1", "100")
     page.fill("#tr_amount_2", "200")
     page.select_option("#tr_milestone_2", "1")
-    page.click("[data-testid=sign]")
+    click_confirmed(page, "sign")
     assert text(page, "award-status") == "已签订合同"
     assert "ZB-KJ-2026-001" in text(page, "contract")
 
     # 12. Pay on signing; mark the milestone done and pay its tranche.
-    page.click("[data-testid=pay-1]")
+    click_confirmed(page, "pay-1")
     assert "已拨付" in text(page, "tranche-1")
     page.click("[data-testid=milestone-done-1]")
     assert "已完成" in text(page, "milestone-1")
-    page.click("[data-testid=pay-2]")
+    click_confirmed(page, "pay-2")
     assert "已拨付" in text(page, "tranche-2")
 
     # 13. Mid-term check and acceptance.
@@ -214,7 +214,7 @@ def test_programme_main_path(page, city):
     page.click("[data-testid=midterm-pass]")
     assert text(page, "award-status") == "中期检查通过"
     page.fill("#acc_opinion", "全面完成合同约定的考核指标")
-    page.click("[data-testid=accept]")
+    click_confirmed(page, "accept")
     assert text(page, "award-status") == "已验收"
 
     # The audit trail: every status change of the application and the award, with who did it.

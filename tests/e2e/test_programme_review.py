@@ -5,7 +5,7 @@ import pytest
 
 from kechuang.programs.models import Application, ReviewRound
 from tests import factories as f
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import click_confirmed, sign_in
 from tests.experts import builders as b
 from tests.programs.test_review_fixtures import make_call
 
@@ -33,7 +33,7 @@ def test_round_panel_scores_and_results(page, city):
     # On the experts app's page: run the selection and lock it.
     page.click("[data-testid=run-round]")
     page.wait_for_selector("[data-testid=panels]")
-    page.click("[data-testid=lock-round]")
+    click_confirmed(page, "lock-round")
     assert page.inner_text("[data-testid=round-status]") == "已锁定"
     rnd = ReviewRound.objects.get(call=call)
     page.goto(f"/programs/reviews/{rnd.pk}/")
@@ -54,17 +54,17 @@ def test_round_panel_scores_and_results(page, city):
     page.fill("#id_comment", "成果转化路径清晰，建议支持。")
     # The browser refuses 11 (max 10) itself; the server's rule is checked in the page tests.
     page.fill("#id_score_innovation", "9")
-    page.click("[data-testid=submit-review]")
+    click_confirmed(page, "submit-review")
     assert "已提交" in page.inner_text("[data-testid=review-state]")
     page.click("button:has-text('退出')")
 
     sign_in(page, "staff_u", f.PASSWORD)
     page.goto(f"/programs/reviews/{rnd.pk}/")
     assert "已提交评分 1 / 2 份" in page.inner_text("[data-testid=progress]")
-    page.click("[data-testid=close-round]")
+    click_confirmed(page, "close-round")
     assert "须说明理由" in page.inner_text("main")
     page.fill("#id_close_reason", "另一位专家因病无法评审")
-    page.click("[data-testid=close-round]")
+    click_confirmed(page, "close-round")
     assert page.inner_text("[data-testid=round-status]") == "已结束"
     results = page.inner_text("[data-testid=results]")
     assert "83.50" in results and "0.00" in results  # one review: spread 0, not a blank

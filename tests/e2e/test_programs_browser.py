@@ -10,7 +10,7 @@ from kechuang.policies.models import PolicyResult
 from kechuang.programs import services
 from kechuang.programs.models import Application, Call
 from tests import factories as f
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import click_confirmed, sign_in
 from tests.programs.conftest import policy_result
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -33,7 +33,8 @@ def test_publish_apply_submit_and_pass_formal_check(page, city):
     page.fill("#id_opens_on", (today - dt.timedelta(days=1)).isoformat())
     page.fill("#id_closes_on", (today + dt.timedelta(days=30)).isoformat())
     page.uncheck("#id_needs_endorsement")
-    page.fill("#id_attachment_kinds", "[]")
+    for i in range(3):
+        page.check(f"#id_kinds-{i}-DELETE")
     page.click("[data-testid=call-form] button[type=submit]")
     page.click("[data-testid=send-for-review]")
     page.click("button:has-text('退出')")
@@ -43,7 +44,7 @@ def test_publish_apply_submit_and_pass_formal_check(page, city):
     page.click("button:has-text('退出')")
     sign_in(page, "staff_u", f.PASSWORD)
     page.goto(f"/programs/calls/{Call.objects.get().pk}/")
-    page.click("[data-testid=publish-call]")
+    click_confirmed(page, "publish-call")
     assert page.inner_text("[data-testid=call-status]") == "已发布"
     page.click("button:has-text('退出')")
 
@@ -59,10 +60,10 @@ def test_publish_apply_submit_and_pass_formal_check(page, city):
     page.click("[data-testid=save-draft]")
     assert page.inner_text("[data-testid=application-status]") == "草稿"
     page.click("[data-testid=edit-application]")
-    page.click("[data-testid=submit-application]")
+    click_confirmed(page, "submit-application")
     assert "“主要研究内容与考核指标”为必填项" in page.inner_text("[data-testid=application-form]")
     page.fill("#id_f_goals", "建成年产千万粒陶瓷球示范线")
-    page.click("[data-testid=submit-application]")
+    click_confirmed(page, "submit-application")
     assert page.inner_text("[data-testid=application-status]") == "已提交"
     app = Application.objects.get()
     page.click("button:has-text('退出')")
@@ -73,7 +74,7 @@ def test_publish_apply_submit_and_pass_formal_check(page, city):
     findings = page.inner_text("[data-testid=findings]")
     assert "符合“高新技术企业认定”" in findings and "未列入失信名单" in findings
     page.fill("#id_reason", "材料齐全")
-    page.click("[data-testid=pass]")
+    click_confirmed(page, "pass")
     assert page.inner_text("[data-testid=application-status]") == "形式审查通过"
     app.refresh_from_db()
     assert app.status == "formal_passed" and Call.objects.get().status == "published"

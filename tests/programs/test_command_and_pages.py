@@ -146,3 +146,23 @@ def test_transition_log_shows_status_labels(client, prog):
     client.force_login(prog["staff"])
     page = client.get(reverse("programme_call_detail", args=[prog["call"].pk])).content.decode()
     assert "草稿 → 指南审核中" in page and "指南已审定 → 已发布" in page
+
+
+def test_apply_form_takes_self_funding_in_wan_like_the_request(client, prog):
+    """自筹资金 used to be in 元 beside a request in 万元: both are typed in 万元 now, stored in yuan."""
+    client.force_login(prog["ent_user"])
+    url = reverse("programme_apply", args=[prog["call"].pk])
+    page = client.get(url).content.decode()
+    assert "自筹资金（元）" not in page
+    assert page.count('<span class="input-group-text">万元</span>') == 2
+    form = {
+        "title": GOOD["title"], "abstract": GOOD["abstract"], "requested_wan": "300", "months": "24",
+        "f_leader": "张伟", "f_goals": "示范线", "f_self_funding_yuan": "1250.5", "action": "save",
+    }  # fmt: skip
+    assert client.post(url, form).status_code == 302
+    app = Application.objects.get()
+    assert app.requested_yuan == 3_000_000 and app.form_data["self_funding_yuan"] == 12_505_000
+    edit = client.get(reverse("programme_application_edit", args=[app.pk])).content.decode()
+    assert 'value="1250.5"' in edit and 'value="300"' in edit
+    detail = client.get(reverse("programme_application_detail", args=[app.pk])).content.decode()
+    assert "1,250.5 万元" in detail

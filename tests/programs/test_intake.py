@@ -436,6 +436,14 @@ def test_formal_check_after_endorsement_and_applicant_told(intake):
 # ---------------------------------------------------------------------------------- pages
 
 
+def rows(prefix: str, items: list[dict]) -> dict:
+    """What the browser posts from a row editor (a Django formset) holding ``items``."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(items)), f"{prefix}-INITIAL_FORMS": "0"}
+    for i, item in enumerate(items):
+        data.update({f"{prefix}-{i}-{k}": v for k, v in item.items()})
+    return data
+
+
 def test_call_edit_page_and_review_buttons(client, city):
     services.seed_programme_types()
     staff, leader = city["users"]["staff"], city["users"]["leader"]
@@ -447,14 +455,14 @@ def test_call_edit_page_and_review_buttons(client, city):
     assert r.status_code == 200 and "技术创新性" in r.content.decode()
     form = {
         "programme_type": call.programme_type_id, "year": 2026, "title": "改过的通知", "guide": "指南",
-        "topics": "新材料", "eligibility": "", "budget_cap_wan": "400", "opens_on": call.opens_on.isoformat(),
+        "topics": "新材料", "budget_cap_wan": "400", "opens_on": call.opens_on.isoformat(),
         "closes_on": call.closes_on.isoformat(), "notice_days": "7", "needs_endorsement": "on",
-        "rubric": '[{"code": "a", "name": "甲", "weight": 90, "max": 10}]',
-        "attachment_kinds": "[]", "form_schema": '{"type": "object", "properties": {"a": {"type": "string"}}}',
+        **rows("rubric", [{"code": "a", "name": "甲", "weight": "90", "max": "10"}]), **rows("kinds", []),
+        "form_schema": '{"type": "object", "properties": {"a": {"type": "string"}}}',
     }  # fmt: skip
     r = client.post(reverse("programme_call_edit", args=[call.pk]), form)
-    assert r.status_code == 200 and "权重合计须为100" in r.content.decode()
-    form["rubric"] = '[{"code": "a", "name": "甲", "weight": 100, "max": 10}]'
+    assert r.status_code == 200 and "权重合计须为100，现为90" in r.content.decode()
+    form["rubric-0-weight"] = "100"
     r = client.post(reverse("programme_call_edit", args=[call.pk]), form)
     call.refresh_from_db()
     assert r.status_code == 302 and call.title == "改过的通知" and call.notice_days == 7

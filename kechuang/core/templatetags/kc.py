@@ -27,3 +27,9 @@ def percent(ratio, digits: int = 2):
     if ratio is None or ratio == "":
         return "—"
     return f"{Decimal(ratio) * 100:.{int(digits)}f}%"
+
+
+@register.filter
+def wan_grouped(yuan):
+    """万元 exactly, with thousands separators (1,234.5): amounts people read, not type."""
+    return money.show_wan(yuan)

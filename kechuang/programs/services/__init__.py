@@ -65,10 +65,21 @@ DEFAULT_SCHEMA = {
     "properties": {
         "leader": {"type": "string", "title": "项目负责人", "maxLength": 32},
         "goals": {"type": "string", "title": "主要研究内容与考核指标", "maxLength": 2000},
-        "self_funding_yuan": {"type": "number", "title": "自筹资金（元）", "minimum": 0},
+        "self_funding_yuan": {"type": "number", "title": "自筹资金", "format": "money", "minimum": 0},
         "staff": {"type": "integer", "title": "项目团队人数", "minimum": 1, "maximum": 500},
     },
 }
+
+
+def is_money(name: str, prop: dict) -> bool:
+    """A schema number holding money (stored in yuan): marked ``"format": "money"``; schemas written
+    before the marker named such fields ``*_yuan``."""
+    return prop.get("type") == "number" and (prop.get("format") == "money" or name.endswith("_yuan"))
+
+
+def money_title(title: str) -> str:
+    """The title without a unit typed into it (older schemas said 自筹资金（元）): the unit sits beside the box."""
+    return re.sub(r"\s*[（(](万?元)[）)]\s*$", "", title)
 
 
 # 评审指标: the default weighted rubric of a new call (weights sum to 100, each scored 0..max).
@@ -321,6 +332,16 @@ def eligibility_names(call: Call) -> list[tuple[str, str]]:
 
     names = dict(Policy.objects.filter(code__in=call.eligibility).values_list("code", "name"))
     return [(code, names.get(code, code)) for code in call.eligibility]
+
+
+def policy_choices() -> list[tuple[str, str]]:
+    """(code, name) of the library's policies, by name, for choosing a call's eligibility."""
+    from kechuang.policies.models import Policy
+
+    names: dict[str, str] = {}
+    for code, name in Policy.objects.order_by("name", "code").values_list("code", "name"):
+        names.setdefault(code, name)
+    return sorted(((code, name) for code, name in names.items()), key=lambda item: item[1])
 
 
 def visible_calls(user) -> QuerySet[Call]:
