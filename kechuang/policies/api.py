@@ -167,7 +167,8 @@ def package(request, enterprise_id: int):
         "name": enterprise.organisation.name,
         "on": data["on"],
         "eligible": [_item(i) for i in data["eligible"]],
-        "near": [_item(i) for i in data["near"]],
+        # The API keeps every miss in "near", nearest first; the page splits them at KECHUANG_NEAR_GAP.
+        "near": [_item(i) for i in data["near"] + data["far"]],
         "unknown": [_item(i) for i in data["unknown"]],
     }
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kechuang.core.models import District
 from kechuang.enterprises.models import Enterprise
 
 
@@ -45,6 +46,19 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def jurisdiction_label(self) -> str:
+        """The issuing level in words (国家, 省级, a district's name), never the code the engine keys on."""
+        levels = {"CN": _("国家"), "province": _("省级"), "370000": _("山东省"), "city": _("市级")}
+        if self.jurisdiction in levels:
+            return str(levels[self.jurisdiction])
+        name = District.objects.filter(code=self.jurisdiction).values_list("name", flat=True).first()
+        if name:
+            return name
+        if self.jurisdiction.endswith("00"):
+            return str(_("市级"))
+        return str(_("区县级"))
 
 
 class PolicyVersion(models.Model):

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import polars as pl
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
@@ -705,8 +706,9 @@ def _closest_route(compiled: engine.Policy, result: engine.PolicyResult, conditi
 
 
 def package(user, enterprise: Enterprise, *, on: dt.date | None = None) -> dict:
-    """The enterprise's policy package: eligible first, then near misses by smallest gap, then unknowns
-    with the facts to fill in. Evaluated live with the exact path, so every figure is traced."""
+    """The enterprise's policy package: eligible first, then near misses (a total shortfall within
+    ``KECHUANG_NEAR_GAP`` of the thresholds) by smallest gap, the other misses, then unknowns with the
+    facts to fill in. Evaluated live with the exact path, so every figure is traced."""
     on = on or timezone.localdate()
     records = facts_records([enterprise.pk], on)
     cases = {c.policy_id: c for c in PolicyCase.objects.filter(enterprise=enterprise)}
@@ -750,7 +752,15 @@ def package(user, enterprise: Enterprise, *, on: dt.date | None = None) -> dict:
         {"eligible": eligible, "ineligible": near, "unknown": unknown}[result.status].append(item)
     near.sort(key=lambda item: (item["gap"], len(item["gaps"])))
     unknown.sort(key=lambda item: len(item["missing"]))
-    return {"enterprise": enterprise, "on": on, "eligible": eligible, "near": near, "unknown": unknown}
+    # Only a policy within reach is "接近符合": one 60 percentage points short, or failing a yes/no test
+    # (gap 1.0), is listed apart so that the word keeps its meaning.
+    within = settings.KECHUANG_NEAR_GAP
+    far = [item for item in near if item["gap"] > within]
+    near = [item for item in near if item["gap"] <= within]
+    return {
+        "enterprise": enterprise, "on": on, "eligible": eligible, "near": near, "far": far,
+        "unknown": unknown, "near_gap": within,
+    }  # fmt: skip
 
 
 def package_summary(enterprise: Enterprise) -> dict:

@@ -214,7 +214,9 @@ def test_high_tech_rd_absent_year_makes_it_unknown_and_names_the_year():
     assert c.status == "unknown"
     assert c.missing == ("rd_expense", "revenue")
     assert c.missing_years == {"rd_expense": (2023,), "revenue": (2023,)}
-    assert c.text_zh.startswith("近三年研发费用占销售收入比例：缺少2023年研发费用、2023年营业收入")
+    assert c.text_zh.startswith(
+        "近三年研发费用占销售收入比例：2023年研发费用、2023年营业收入尚未填报，请补充填报"
+    )
 
 
 @pytest.mark.parametrize(("delta", "expected"), [(-CENT, "unmet"), (D(0), "met"), (CENT, "met")])
@@ -487,3 +489,29 @@ def test_every_builtin_condition_is_exercised_here():
     for p in POLICIES.values():
         for c in p.conditions:
             assert f'"{c.id}"' in source or c.full_id in source, c.full_id
+
+
+# ---------------------------------------------------------------- wording a civil servant would write
+
+
+def test_no_rd_expense_is_said_plainly():
+    c = cond(run("rd_super_deduction", sd_records(rd_expense=D(0))), "has_rd")
+    assert c.message_code == "rules.cmp.positive.unmet"
+    assert c.text_zh.startswith("研发费用为0，不符合“") and "要求的0" not in c.text_zh
+    c = cond(run("rd_super_deduction", sd_records(rd_expense=D("123400"))), "has_rd")
+    assert c.text_zh.startswith("研发费用 12.34万元，符合“")
+
+
+def test_zero_revenue_names_the_figure_not_a_denominator():
+    rows = gz_records(D("5000000"), D(0))
+    c = cond(run("gazelle", rows), "rd_intensity")
+    assert c.message_code == "rules.undefined"
+    assert c.text_zh.startswith("营业收入为0，无法计算") and "分母" not in c.text_zh
+    c = cond(run("gazelle", gz_records(D(0), D("20000000"))), "growth")
+    assert c.text_zh.startswith("基期营业收入为0或未发生，无法计算")
+
+
+def test_yes_no_conditions_read_as_sentences():
+    c = cond(run("gazelle", gz_records(D("5000000"), D("20000000"), invention_patents=0)), "ip")
+    assert c.text_zh == "不符合“拥有发明专利或Ⅰ类知识产权（主导制定标准的，另行提交证明材料核实）”"
+    assert "模板未采集" not in c.text_zh and "：不符合" not in c.text_zh

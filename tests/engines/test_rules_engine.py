@@ -19,7 +19,7 @@ from kechuang.engines.rules import (
     load_policy,
     resolve,
 )
-from kechuang.engines.rules.facts import to_fraction
+from kechuang.engines.rules.facts import fact_label, to_fraction
 
 MINI = """
 code: mini
@@ -131,7 +131,9 @@ def test_kleene_logic_over_routes_and_not():
 def test_zero_denominator_is_unmet_not_an_error():
     r = evaluate(load_policy(MINI), [rec(employees=0, rd_staff=0)], dt.date(2024, 1, 1))
     c = r.conditions[0]
-    assert c.status == "unmet" and c.message_code == "rules.undefined" and "分母为0" in c.text_zh
+    assert c.status == "unmet" and c.message_code == "rules.undefined"
+    # The reader is told which figure is 0, not that "the denominator" is.
+    assert c.text_zh.startswith(f"{fact_label('employees')}为0，无法计算") and "分母" not in c.text_zh
     assert c.gap_norm == 1.0
 
 

@@ -250,3 +250,25 @@ def test_unfinished_run_is_polled_and_a_finished_one_is_not(pcity):
     queued.save()
     assert "hx-trigger" not in staff.get(f"/policies/runs/{queued.pk}/").content.decode()
     assert client_for(pcity["users"]["enterprise"]).get(f"/policies/runs/{queued.pk}/").status_code == 403
+
+
+def test_policy_pages_show_no_raw_codes(pcity):
+    """A Chinese page names the issuing level and the conditions in words: no `province`, no
+    `rd_intensity`, no `high_tech`."""
+    import re
+
+    from kechuang.policies.models import Policy
+
+    services.load_builtin(pcity["users"]["staff"])
+    c = client_for(pcity["users"]["staff"])
+    pages = [
+        (f"/policies/{Policy.objects.get(code=code).pk}/", level)
+        for code, level in (("gazelle", "省级"), ("high_tech", "国家"))
+    ]
+    pages.append(("/policies/", "国家"))
+    for url, level in pages:
+        html = c.get(url).content.decode()
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S))
+        assert level in text
+        for raw in ("province", "rd_intensity", "high_tech", "gazelle", "min_rd_intensity"):
+            assert raw not in text, raw

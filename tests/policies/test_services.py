@@ -132,11 +132,24 @@ def test_package_orders_and_explains(pcity, django_capture_on_commit_callbacks):
     publish_text(staff, stricter, django_capture_on_commit_callbacks)
     pkg = services.package(staff, pcity["e2"], on=dt.date(2026, 6, 1))
     near = pkg["near"]
-    assert [i["policy"].code for i in near] == ["rd_voucher", "rd_star"]  # smallest gap first
+    # 4 % against 5 % is 20 % short: near. Against 10 % it is 60 % short: not "接近符合".
+    assert [i["policy"].code for i in near] == ["rd_voucher"]
+    assert [i["policy"].code for i in pkg["far"]] == ["rd_star"]
     gap = near[0]["gaps"][0]
     assert gap["value"] == "4.00%" and gap["threshold"] == "5.00%" and gap["gap"] == "1.00 个百分点"
     unknown = services.package(staff, pcity["e3"], on=dt.date(2026, 6, 1))["unknown"]
     assert unknown and unknown[0]["missing"] == ["2025年存在科研严重失信行为或列入失信名单"]
+
+
+def test_near_is_a_setting(pcity, django_capture_on_commit_callbacks, settings):
+    staff = pcity["users"]["staff"]
+    publish_text(staff, POLICY_YAML.replace("0.05", "0.10"), django_capture_on_commit_callbacks)
+    settings.KECHUANG_NEAR_GAP = 0.6
+    pkg = services.package(staff, pcity["e2"], on=dt.date(2026, 6, 1))
+    assert [i["policy"].code for i in pkg["near"]] == ["rd_voucher"] and not pkg["far"]
+    settings.KECHUANG_NEAR_GAP = 0.59
+    pkg = services.package(staff, pcity["e2"], on=dt.date(2026, 6, 1))
+    assert not pkg["near"] and [i["policy"].code for i in pkg["far"]] == ["rd_voucher"]
 
 
 def test_preview_counts_without_storing(pcity, django_capture_on_commit_callbacks):

@@ -23,10 +23,13 @@ TEMPLATES_ZH: dict[str, str] = {
     "rules.cmp.le.unmet": "{label} {value}，超过{who}规定的上限{threshold}",
     "rules.cmp.lt.met": "{label} {value}，低于{who}规定的上限{threshold}",
     "rules.cmp.lt.unmet": "{label} {value}，未低于{who}规定的上限{threshold}",
-    "rules.test.met": "{text}：符合",
-    "rules.test.unmet": "{text}：不符合",
-    "rules.unknown": "{label}：缺少{missing}，暂无法判断",
-    "rules.undefined": "{label}无法计算（{reason}），视为不符合：{text}",
+    # "More than 0" is how a declaration says "has any": say so, not "未超过要求的0万元".
+    "rules.cmp.positive.met": "{label} {value}，符合“{text}”",
+    "rules.cmp.positive.unmet": "{label}为0，不符合“{text}”",
+    "rules.test.met": "符合“{text}”",
+    "rules.test.unmet": "不符合“{text}”",
+    "rules.unknown": "{label}：{missing}尚未填报，请补充填报后再判定",
+    "rules.undefined": "{reason}，无法计算{label}，按不符合处理（{text}）",
 }
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .facts import EnterpriseFacts, enterprise_facts, fact_label, to_fraction
+from .facts import FACT_KINDS, EnterpriseFacts, enterprise_facts, fact_label, to_fraction
 from .messages import fmt, missing_text, render_zh
 from .model import (
     SCORE_NODES,
@@ -309,8 +309,10 @@ class _Evaluator:
         if t.status == UNKNOWN:
             code, params = "rules.unknown", {"label": label, "missing": missing_text(missing_years)}
         elif undefined:
-            reason = "基期数值不大于0" if isinstance(test.left, Cagr) else "分母为0"
-            code, params = "rules.undefined", {"label": label, "reason": reason, "text": c.text_zh}
+            code, params = (
+                "rules.undefined",
+                {"label": label, "reason": _undefined_reason(test.left), "text": c.text_zh},
+            )
         elif isinstance(test, Cmp):
             status = "met" if t.status == MET else "unmet"
             towards = None
@@ -318,6 +320,8 @@ class _Evaluator:
                 towards = "down" if test.op in ("ge", "gt") else "up"
             other = None if isinstance(value, float | tuple) else threshold
             code = f"rules.cmp.{test.op}.{status}"
+            if test.op == "gt" and threshold == 0 and not isinstance(value, float | tuple):
+                code = f"rules.cmp.positive.{status}"
             params = {
                 "label": label,
                 "value": fmt(value, c.unit, towards=towards, other=other),
@@ -325,6 +329,7 @@ class _Evaluator:
                 "who": who,
                 "unit": c.unit,
                 "gap": "" if t.status == MET or gap is None else fmt(gap, c.unit, strip=True),
+                "text": c.text_zh,
             }
         else:
             code = f"rules.test.{'met' if t.status == MET else 'unmet'}"
@@ -387,6 +392,18 @@ def _param_json(value):
         "bands": [{"min": exact_str(b.min), "points": b.points} for b in value.bands],
         "below": value.below,
     }
+
+
+def _undefined_reason(node) -> str:
+    """Why a ratio or a growth rate has no value, in the words of the data behind it."""
+    if isinstance(node, Cagr):
+        label = fact_label(node.name) if node.name in FACT_KINDS else node.name
+        return f"基期{label}为0或未发生"
+    den = getattr(node, "den", None)
+    name = getattr(den, "name", None)
+    if name in FACT_KINDS:
+        return f"{fact_label(name)}为0"
+    return "作为分母的数据为0"
 
 
 def _describe(node, Y: int) -> str:
