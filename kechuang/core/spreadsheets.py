@@ -203,8 +203,3 @@ def xlsx_response(
 
 def csv_response(filename: str, columns: Sequence["Column | str"], rows: Iterable[Sequence]) -> HttpResponse:
     return _attachment(HttpResponse(csv_bytes(columns, rows), content_type=CSV_TYPE), filename)
-
-
-def bytes_response(data: bytes, filename: str, content_type: str) -> HttpResponse:
-    """A file built elsewhere (a template workbook, a PDF) with the same download headers."""
-    return _attachment(HttpResponse(data, content_type=content_type), filename)

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kechuang.core import audit
 from kechuang.core.imports import fail_interrupted_imports
 from kechuang.core.models import ImportRun, Role
-from kechuang.core.spreadsheets import XLSX_TYPE, xlsx_response
+from kechuang.core.spreadsheets import XLSX_TYPE
 
 from . import importing, tasks
 
@@ -58,7 +59,7 @@ def facts_import(request):
     if request.method == "POST":
         return _upload(request)
     if request.GET.get("export") == "xlsx":
-        return _export_runs(request.user)
+        return _export_runs(request)
     # The page the uploader watches is where a run cut off by a restart must show up as such.
     fail_interrupted_imports()
     context = {
@@ -74,8 +75,9 @@ def facts_import(request):
     return render(request, "enterprises/import.html", context)
 
 
-def _export_runs(user):
+def _export_runs(request):
     """The import log as .xlsx: one's own runs, or every run for city staff."""
+    user = request.user
     runs = ImportRun.objects.filter(kind=importing.KIND).select_related("user")
     if not (user.is_superuser or user.role in (Role.ADMIN, Role.BUREAU_STAFF)):
         runs = runs.filter(user=user)
@@ -96,7 +98,9 @@ def _export_runs(user):
                 *(c.get(k) for k in ("facts_created", "facts_updated", "facts_unchanged")),
             ]
 
-    return xlsx_response(_("年度数据导入记录.xlsx"), headers, rows(), sheet_title=_("导入记录"))
+    return audit.export_response(
+        request, _("年度数据导入记录"), _("年度数据导入记录.xlsx"), headers, rows(), sheet_title=_("导入记录")
+    )
 
 
 def _upload(request):
@@ -145,7 +149,9 @@ def import_report(request, pk: int):
     if not importing.can_import(request.user):
         raise PermissionDenied(importing.can_import(request.user).reason)
     run = _visible_run(request.user, pk)
-    return xlsx_response(
+    return audit.export_response(
+        request,
+        _("年度数据导入问题报告"),
         _("导入问题报告_%(pk)s.xlsx") % {"pk": run.pk},
         importing.report_headers(),
         importing.report_rows(run.errors or []),

@@ -205,7 +205,7 @@ def import_report(request, pk: int):
         [e["row"] or "", importing.label_of(columns, e["column"]), e["value"], e["rule"]] for e in run.errors
     )
     headers = [_("行号"), _("列"), _("填写的值"), _("问题说明")]
-    return xlsx_response(_("导入问题报告.xlsx"), headers, rows, sheet_title=_("问题报告"))
+    return audit.export_response(request, _("专家导入问题报告"), _("导入问题报告.xlsx"), headers, rows)
 
 
 @login_required

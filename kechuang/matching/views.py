@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit
-from kechuang.core.spreadsheets import xlsx_response
 
 from . import services
 from .forms import (
@@ -266,9 +265,9 @@ def match_list(request):
 @login_required
 def match_export(request):
     _require_staff(request.user)
-    _form, qs = _match_filters(request)
+    form, qs = _match_filters(request)
     headers, rows = services.match_export(qs)
-    return xlsx_response(_("对接匹配.xlsx"), headers, rows, sheet_title=_("对接匹配"))
+    return audit.export_response(request, _("对接匹配"), _("对接匹配.xlsx"), headers, rows, form=form)
 
 
 @login_required
@@ -329,7 +328,7 @@ def event_list(request):
 @login_required
 def event_export(request):
     headers, rows = services.event_export(services.visible_events(request.user))
-    return xlsx_response(_("对接活动.xlsx"), headers, rows, sheet_title=_("对接活动"))
+    return audit.export_response(request, _("对接活动"), _("对接活动.xlsx"), headers, rows)
 
 
 @login_required

@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kechuang.core import audit
 from kechuang.core.models import Role
-from kechuang.core.spreadsheets import xlsx_response
 from kechuang.engines.rules import PolicyError
 
 from . import declarations, services
@@ -209,7 +209,7 @@ def coverage_export(request, pk: int):
         name, sheet = _("%(p)s免申即享名单.xlsx") % {"p": policy.name}, _("免申即享名单")
     else:
         name, sheet = _("%(p)s符合条件企业名单.xlsx") % {"p": policy.name}, _("符合条件企业")
-    return xlsx_response(name, headers, rows, sheet_title=sheet)
+    return audit.export_response(request, f"{policy.name}：{sheet}", name, headers, rows, sheet_title=sheet)
 
 
 @login_required

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from kechuang.core import word
 from kechuang.core.pdf import styles as _styles
 from kechuang.core.pdf import table as _table
-from kechuang.core.spreadsheets import xlsx_bytes
+from kechuang.core.spreadsheets import Column, xlsx_bytes
 
 from . import workflow
 from .models import Application, Award, Call
@@ -25,8 +25,10 @@ from .services import wan
 DOCX_TYPE = word.DOCX_TYPE
 
 AWARD_HEADERS = [
-    "评审排名", "项目名称", "承担单位", "区县", "申请金额（万元）", "支持金额（万元）", "已拨付（万元）",
-    "状态", "合同编号", "实施开始", "实施结束", "绩效等级", "递补自",
+    ("评审排名", "text"), ("项目名称", "text"), ("承担单位", "text"), ("区县", "text"),
+    ("申请金额（万元）", "wan_yuan"), ("支持金额（万元）", "wan_yuan"), ("已拨付（万元）", "wan_yuan"),
+    ("状态", "text"), ("合同编号", "text"), ("实施开始", "date"), ("实施结束", "date"), ("绩效等级", "text"),
+    ("递补自", "text"),
 ]  # fmt: skip
 
 
@@ -39,7 +41,7 @@ def award_list_xlsx(call: Call, awards) -> bytes:
         "application__applicant__district", "replaces__application"
     ).prefetch_related("tranches")
     return xlsx_bytes(
-        [_(h) for h in AWARD_HEADERS],
+        [Column(_(h), kind) for h, kind in AWARD_HEADERS],
         award_services.award_rows(awards.order_by("rank", "pk")),
         sheet_title=_("立项名单"),
     )

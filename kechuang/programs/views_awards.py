@@ -192,6 +192,7 @@ def award_export(request, pk: int):
     call = get_object_or_404(Call, pk=pk)
     awards = svc.visible_awards(request.user).filter(call=call)
     data = exports.award_list_xlsx(call, awards)
+    audit.record(request, AccessLog.Kind.EXPORT, _("立项名单"), call, rows=awards.count())
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kechuang.core.spreadsheets import xlsx_response
+from kechuang.core import audit
 
 from . import services
 from .forms import AdoptForm, DeclineForm, IdeaForm, SolicitationForm
@@ -178,11 +178,12 @@ def idea_export(request):
     sol = request.GET.get("solicitation", "")
     if sol.isdigit():
         qs = qs.filter(solicitation_id=int(sol))
-    return xlsx_response(
+    return audit.export_response(
+        request,
+        _("项目建议"),
         f"项目建议_{timezone.localdate():%Y%m%d}.xlsx",
         [_(h) for h in ideas.EXPORT_HEADERS],
         ideas.export_rows(qs.order_by("pk")),
-        sheet_title=_("项目建议"),
     )
 
 

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from kechuang.core import audit
 from kechuang.core.forms import DateField
 from kechuang.core.models import Role
-from kechuang.core.spreadsheets import xlsx_response
 from kechuang.experts.models import SelectionRound
 
 from .models import Application, Call, ReviewRound
@@ -216,11 +216,12 @@ def round_close(request, pk: int):
 @login_required
 def round_export(request, pk: int):
     rnd = services.get_round(request.user, pk)
-    return xlsx_response(
+    return audit.export_response(
+        request,
+        _("评审结果"),
         f"评审结果_{rnd.call.year}_{rnd.seq}.xlsx",
         [_(h) for h in services.EXPORT_HEADERS],
         services.export_rows(rnd),
-        sheet_title=_("评审结果"),
     )
 
 

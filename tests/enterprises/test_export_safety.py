@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from kechuang.core.models import AccessLog
 from kechuang.enterprises import importing, services
 from tests import factories as f
 
@@ -49,3 +50,5 @@ def test_import_problem_report_writes_a_formula_value_as_text(client, city):
     values = [r[3] for r in rows[1:]]
     assert any(c.value == "=1+1" for c in values)
     assert all(c.data_type == "s" for c in values if isinstance(c.value, str) and c.value.startswith("="))
+    log = AccessLog.objects.get(kind=AccessLog.Kind.EXPORT)  # the report carries what was typed: audited
+    assert log.what == "年度数据导入问题报告" and log.rows == len(rows) - 1

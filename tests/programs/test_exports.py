@@ -25,6 +25,7 @@ def test_award_list_xlsx(client, city):
     assert rows[0][:3] == ("评审排名", "项目名称", "承担单位")
     assert [r[1] for r in rows[1:]] == [apps[0].title, apps[1].title]
     assert rows[1][5] == 300 and rows[1][7] == "已立项"
+    assert sheet["F2"].number_format == "#,##0.00"  # 万元 with thousands separators
     # The applicant's export holds its own award only.
     client.force_login(city["users"]["enterprise"])
     sheet = load_workbook(

@@ -978,8 +978,8 @@ def award_rows(awards) -> list[list]:
                 float(wan(paid)),
                 a.get_status_display(),
                 a.contract_no,
-                a.starts_on.isoformat() if a.starts_on else "",
-                a.ends_on.isoformat() if a.ends_on else "",
+                a.starts_on,
+                a.ends_on,
                 a.grade,
                 a.replaces.application.title if a.replaces_id else "",
             ]
