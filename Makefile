@@ -9,7 +9,7 @@ ENTERPRISES ?= 3000
 SEED ?= 2026
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint browser messages clean api-check
+.PHONY: install demo serve test lint browser messages clean api-check prod-check
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -52,6 +52,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# The production topology on this machine: nginx, two app servers, two workers, PostgreSQL and Redis,
+# a sign-in, an import and its policy push through them (deploy/check.py; CI runs it after the tests).
+prod-check: install
+	$(BIN)/python deploy/check.py
 
 # Refresh the English catalogue from the code and compile it; then translate what it lists as untranslated
 # or fuzzy (tests/core/test_i18n.py refuses both).
