@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 
 from kechuang.core.models import ImportRun, Organisation
 from kechuang.enterprises import views_import
+from kechuang.enterprises.importing import template_headings
 from kechuang.enterprises.models import YearlyFacts
-from kechuang.enterprises.template import COLUMNS
 from tests import factories as f
 
 from .test_import import csv_of, row
@@ -78,10 +78,10 @@ def test_template_downloads(client, city):
     xlsx = client.get(reverse("facts_template", args=["xlsx"]))
     assert xlsx.status_code == 200 and "filename*=UTF-8''" in xlsx["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(xlsx.content))
-    assert tuple(c.value for c in workbook.worksheets[0][1]) == COLUMNS
+    assert tuple(c.value for c in workbook.worksheets[0][1]) == tuple(template_headings())
     assert workbook.sheetnames[1] == "填写说明"
     text = client.get(reverse("facts_template", args=["csv"])).content.decode("utf-8-sig")
-    assert text.strip() == ",".join(COLUMNS)
+    assert text.strip() == ",".join(template_headings())
     assert client.get(reverse("facts_template", args=["pdf"])).status_code == 404
 
 
