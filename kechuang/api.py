@@ -79,6 +79,8 @@ def _schema_error_message(error: dict) -> str:
         if ctx.get("min_length") == 1:
             return str(_SCHEMA_MESSAGES["missing"])
         return str(_("不能少于 %(limit)s 个字符") % {"limit": ctx.get("min_length")})
+    if kind == "literal_error":
+        return str(_("应为以下之一：%(expected)s") % {"expected": ctx.get("expected", "")})
     if kind == "string_too_long":
         return str(_("不能超过 %(limit)s 个字符") % {"limit": ctx.get("max_length")})
     return str(_SCHEMA_MESSAGES.get(kind, _("格式不正确")))

@@ -15,21 +15,21 @@ ratios are decimal fractions (``"0.050000"``); a ``null`` boolean or number mean
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
-from pydantic import BeforeValidator, ConfigDict, StrictBool, StrictInt, create_model
-from pydantic_core import PydanticCustomError
+from pydantic import ConfigDict, StrictBool, StrictInt, create_model
 
+from kechuang.core.api_schemas import ERRORS, WRITE_ERRORS, decimal_text, whole_number
 from kechuang.core.permissions import can_write
 
-from . import facts_service, services
+from . import facts_service, services, template
 from .models import DerivedLabel, Enterprise, YearlyFacts
-from .template import BOOL_COLUMNS, FACT_COLUMNS, INT_COLUMNS, LABELS_ZH, MONEY_COLUMNS
+from .template import BOOL_COLUMNS, CONVERTERS, FACT_COLUMNS, INT_COLUMNS, LABELS_ZH, MONEY_COLUMNS
+from .template import _Bad as RuleBroken  # the converters' error: carries the broken rule's text
 
 router = Router(tags=["enterprises"])
 
@@ -69,15 +69,6 @@ def _printable(text: str) -> str:
 # ----------------------------------------------------------------------------------------- schemas
 
 
-class ErrorOut(Schema):
-    detail: str = Field(description="说明")
-    errors: dict[str, str] | None = Field(None, description="字段 → 违反的规则")
-
-
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS = {400: ErrorOut, **ERRORS}  # 400: a body that is not JSON at all
-
-
 class DistrictOut(Schema):
     id: int
     code: str
@@ -113,32 +104,43 @@ def _fact_type(column: str):
     return Decimal | None  # money in yuan, and the innovation score
 
 
-def _decimal_text(value):
-    # A JSON float has already been rounded to binary by the time it arrives: refuse it, so that
-    # 0.1 + 0.2 never becomes a stored amount. Whole numbers are fine; the template's converter
-    # then checks the text exactly as it checks a spreadsheet cell.
-    if isinstance(value, bool) or not isinstance(value, str | int | None):
-        raise PydanticCustomError("kechuang_decimal_text", str(_('应以十进制字符串表示，例如 "12500000.50"')))
-    return value
+def _explain(column: str):
+    def explain(raw: str) -> str | None:
+        try:
+            CONVERTERS[column](raw)
+        except RuleBroken as bad:
+            return bad.rule
+        return None  # the spreadsheet would take it ("1,000", "1e5"), the API is stricter
 
-
-DecimalText = Annotated[str | int | None, BeforeValidator(_decimal_text)]
+    return explain
 
 
 def _fact_in_type(column: str):
+    # The template's own limits (template._int, _money, _score), stated in the document as well.
     # Strict: JSON has real integers and booleans, and a client sending "1" or 0 for a yes/no
     # question has probably mixed up columns; refuse rather than guess.
     if column in INT_COLUMNS:
-        return StrictInt | None
+        return whole_number(minimum=0, maximum=template.MAX_COUNT, explain=_explain(column)) | None
     if column in BOOL_COLUMNS:
         return StrictBool | None
-    return DecimalText  # money in yuan, and the innovation score
+    if column == "innovation_score":
+        return decimal_text(digits=3, maximum=100, example="78.5", explain=_explain(column)) | None
+    signed = column in template.SIGNED_MONEY
+    return (
+        decimal_text(
+            digits=template.MONEY_DIGITS,
+            signed=signed,
+            example="-350000.00" if signed else "12500000.50",
+            explain=_explain(column),
+        )
+        | None
+    )
 
 
 def _fact_description(column: str) -> str:
     text = LABELS_ZH[column]
     if column in MONEY_COLUMNS:
-        text += '，以十进制字符串表示，例如 "12500000.50"'
+        text += '，十进制字符串（例如 "12500000.50"）或整数'
     return text + "；null 表示未知"
 
 

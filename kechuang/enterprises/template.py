@@ -104,7 +104,9 @@ _INDUSTRY_RE = re.compile(r"^([A-T])?(\d{2}(?:\d{1,2})?)?$")
 
 TRUE_WORDS = {"true", "1", "是", "yes", "y"}
 FALSE_WORDS = {"false", "0", "否", "no", "n"}
-MAX_MONEY = Decimal("1e15")  # a thousand trillion yuan: anything larger is a typo
+MONEY_DIGITS = 15
+MAX_MONEY = Decimal(10) ** MONEY_DIGITS  # a thousand trillion yuan: anything larger is a typo
+MAX_COUNT = 10**9  # people or patents: anything larger is a typo
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,7 @@ def _year(raw: str) -> int:
 
 def _int(raw: str) -> int:
     if raw.isascii() and raw.isdigit():  # the common case, without a Decimal round trip
-        if len(raw) > 10 or int(raw) > 10**9:
+        if len(raw) > 10 or int(raw) > MAX_COUNT:
             raise _Bad("数值过大，请检查单位")
         return int(raw)
     try:
@@ -207,7 +209,7 @@ def _int(raw: str) -> int:
         raise _Bad("应为非负整数") from None
     if not number.is_finite() or number != number.to_integral_value() or number < 0:
         raise _Bad("应为非负整数")
-    if number > 10**9:
+    if number > MAX_COUNT:
         raise _Bad("数值过大，请检查单位")
     return int(number)
 

@@ -6,20 +6,12 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
+from kechuang.core.api_schemas import ERRORS
 from kechuang.core.models import Role
 
 from . import services
 
 router = Router(tags=["experts"])
-
-
-class ErrorOut(Schema):
-    detail: str = Field(description="说明")
-    errors: dict[str, str] | None = Field(None, description="字段 → 违反的规则")
-
-
-# Documented so that clients (and schemathesis) know every answer an operation can give.
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class ExpertOut(Schema):

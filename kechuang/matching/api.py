@@ -8,15 +8,15 @@ Money is sent and returned as decimal strings in yuan (``"3000000.00"``), never 
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
-from pydantic import BeforeValidator, ConfigDict
-from pydantic_core import PydanticCustomError
+from pydantic import ConfigDict
 
+from kechuang.core.api_schemas import ERRORS, WRITE_ERRORS, decimal_text
 from kechuang.core.models import Organisation
 
 from . import services
@@ -25,15 +25,6 @@ from .models import Achievement, Match, TechField, Visibility
 router = Router(tags=["matching"])
 MAX_ID = 2**63 - 1
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
-
-
-class ErrorOut(Schema):
-    detail: str = Field(description="说明")
-    errors: dict[str, str] | None = Field(None, description="字段 → 违反的规则")
-
-
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS = {400: ErrorOut, **ERRORS}
 
 
 class Page(PageNumberPagination):
@@ -45,19 +36,8 @@ class Page(PageNumberPagination):
         super().__init__(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE, **kwargs)
 
 
-def _decimal_text(value):
-    # A JSON float is already rounded to binary: money must come as a decimal string or an integer.
-    if isinstance(value, bool) or not isinstance(value, str | int | None):
-        raise PydanticCustomError("kechuang_decimal_text", str(_('应以十进制字符串表示，例如 "3000000.00"')))
-    if isinstance(value, str):
-        try:
-            Decimal(value)
-        except ArithmeticError:
-            raise PydanticCustomError("kechuang_decimal_text", str(_("不是有效的金额"))) from None
-    return value
-
-
-Money = Annotated[Decimal | None, BeforeValidator(_decimal_text)]
+# The models' DecimalFields (16 digits, 2 of them after the point) and their MinValueValidator(0).
+Money = decimal_text(digits=14, example="3000000.00") | None
 
 
 class OrgOut(Schema):
@@ -118,7 +98,7 @@ class DemandIn(_Strict):
     problem: str = Field(max_length=4000)
     field: str = Field(description="技术领域代码")
     industry_code: str = Field("", max_length=8)
-    budget: Money = Field(None, description='预算（元），十进制字符串，例如 "3000000.00"')
+    budget: Money = Field(None, description='预算（元），十进制字符串（例如 "3000000.00"）或整数')
     deadline: dt.date | None = None
     contact_name: str = Field(max_length=32)
     contact_phone: str = Field(max_length=32)
@@ -175,7 +155,7 @@ class MatchOut(Schema):
 
 
 class TransitionIn(_Strict):
-    action: str = Field(
+    action: Literal[tuple(services.ACTIONS)] = Field(  # type: ignore[valid-type]
         description="contact 已联系 · express_intention 有意向 · sign 已签约 · invalidate 无效"
     )
     reason: str = Field("", max_length=1000, description="说明；标记无效时必填")

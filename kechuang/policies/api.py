@@ -13,16 +13,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from kechuang.core.api_schemas import ERRORS
+
 from . import services
 
 router = Router(tags=["policies"])
-
-
-class ErrorOut(Schema):
-    detail: str
-
-
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class PolicyOut(Schema):

@@ -16,16 +16,16 @@ Money is sent and returned as decimal strings in yuan (``"3000000.00"``), never 
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
-from pydantic import BeforeValidator, ConfigDict, StrictInt
-from pydantic_core import PydanticCustomError
+from pydantic import ConfigDict, StrictInt
 
 from kechuang.core.api_auth import BearerToken, SessionAuth
+from kechuang.core.api_schemas import ERRORS, WRITE_ERRORS, ErrorOut, decimal_text
 from kechuang.core.models import Organisation, Role
 from kechuang.core.permissions import role_of
 
@@ -58,15 +58,8 @@ class Page(PageNumberPagination):
 # ----------------------------------------------------------------------------------------- schemas
 
 
-class ErrorOut(Schema):
-    detail: str = Field(description="说明")
-    errors: dict[str, str] | None = Field(None, description="字段 → 违反的规则")
-
-
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 # 401: an expired token is refused outright (not taken as anonymous), so its holder learns to renew it.
 PUBLIC_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS = {400: ErrorOut, **ERRORS}
 
 
 def _status_label(obj) -> str:
@@ -162,14 +155,8 @@ class ApplicationDetail(ApplicationOut):
         return list(obj.findings.all())
 
 
-def _money_text(value):
-    # A JSON float has been rounded to binary before it arrives: refuse it, as the enterprise API does.
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise PydanticCustomError("kechuang_decimal_text", str(_('应以十进制字符串表示，例如 "3000000.00"')))
-    return value
-
-
-Money = Annotated[Decimal, BeforeValidator(_money_text)]
+# The model's DecimalField (16 digits, 2 of them after the point) and its MinValueValidator(0).
+Money = decimal_text(digits=14, example="3000000.00")
 
 
 class _Strict(Schema):
@@ -179,7 +166,7 @@ class _Strict(Schema):
 class ApplicationFields(_Strict):
     title: str = Field(description="项目名称", max_length=200)
     abstract: str = Field(description="项目摘要", max_length=4000)
-    requested_yuan: Money = Field(description='申请支持金额（元），十进制字符串，例如 "3000000.00"')
+    requested_yuan: Money = Field(description='申请支持金额（元），十进制字符串（例如 "3000000.00"）或整数')
     months: StrictInt = Field(description="实施期（月）", ge=1, le=600)
     form_data: dict[str, Any] = Field(default_factory=dict, description="申报书内容（按通知的表单）")
     co_applicant_ids: list[StrictInt] | None = Field(
