@@ -10,7 +10,7 @@ from kechuang.core.forms import DateField, MoneyField, PickerWidget
 
 from .models import Call, ProgrammeType, Solicitation
 from .services import WAN, co_applicant_choices, is_money, money_title, policy_choices
-from .services.formschema import KINDS, LINE_MAX, fill_codes, json_number, rows_to_schema
+from .services.formschema import KINDS, LINE_MAX, fill_codes, json_number, ordered_properties, rows_to_schema
 
 WIDGET = {"class": "form-control"}
 CHECK = {"class": "form-check-input"}
@@ -267,7 +267,7 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, schema: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.schema = schema
-        for name, prop in schema.get("properties", {}).items():
+        for name, prop in ordered_properties(schema):
             label = prop.get("title", name)
             if prop["type"] == "array":
                 options = prop["items"]["enum"]

@@ -27,7 +27,7 @@ from .forms import (
     RubricFormSet,
 )
 from .models import Application, Call
-from .services.formschema import schema_to_rows
+from .services.formschema import schema_to_rows, show_answer
 from .views_common import add_errors, flash, page
 
 WAN_FIELDS = {
@@ -327,14 +327,12 @@ def application_detail(request, pk: int):
     user = request.user
     app = services.get_application(user, pk)
     fields = []
-    for name, prop in app.call.form_schema.get("properties", {}).items():
+    for name, prop in services.ordered_properties(app.call.form_schema):
         value = app.form_data.get(name, "")
         if services.is_money(name, prop) and value not in ("", None):
             fields.append((services.money_title(prop.get("title", name)), f"{show_wan(value)} {_('万元')}"))
-        elif isinstance(value, list):
-            fields.append((prop.get("title", name), "、".join(value)))
         else:
-            fields.append((prop.get("title", name), value))
+            fields.append((prop.get("title", name), show_answer(value)))
     attachments = list(app.attachments.all())
     for a in attachments:
         a.kind_label = services.kind_name(app.call, a.kind)

@@ -38,6 +38,7 @@ def test_money_limits_are_typed_in_wan_and_stored_in_yuan():
         "format": "money",
         "minimum": 15000,
         "title": "自筹",
+        "propertyOrder": 1,
     }
     assert schema_to_rows(schema)[0]["minimum"] == Decimal("1.5")
 
@@ -54,6 +55,7 @@ def test_new_rows_get_codes_and_choices_become_enum_and_array():
     assert schema["required"] == ["field1"]
     assert schema["properties"]["field1"] == {
         "type": "string", "enum": ["企业", "高校"], "title": "单位性质", "description": "按营业执照",
+        "propertyOrder": 1,
     }  # fmt: skip
     assert schema["properties"]["field2"]["items"]["enum"] == ["新材料", "生物医药"]
     assert schema["properties"]["field3"]["format"] == "date"
@@ -194,3 +196,16 @@ def test_call_form_saves_builder_rows_as_schema(client, city):
     page = client.get(reverse("programme_call_edit", args=[call.pk])).content.decode()
     assert 'data-testid="fields-editor"' in page and "项目团队人数" in page and "JSON" not in page
     assert 'name="fields-3-maximum" value="500"' in page
+
+
+def test_field_order_survives_keys_reordered_as_postgresql_jsonb_does():
+    # jsonb hands keys back shortest first: the builder's order must not depend on key order.
+    schema = rows_to_schema([row(code="self_funding_yuan", title="甲"), row(code="goals", title="乙")])
+    reordered = {
+        **schema,
+        "properties": dict(sorted(schema["properties"].items(), key=lambda kv: len(kv[0]))),
+    }
+    assert list(reordered["properties"]) == ["goals", "self_funding_yuan"]
+    assert [r["title"] for r in schema_to_rows(reordered)] == ["甲", "乙"]
+    fields = [n for n in ApplicationForm(schema=reordered).fields if n.startswith("f_")]
+    assert fields == ["f_self_funding_yuan", "f_goals"]

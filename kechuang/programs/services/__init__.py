@@ -32,6 +32,7 @@ from kechuang.enterprises.models import YearlyFacts
 
 from .. import workflow
 from ..models import Application, Attachment, Call, FormalFinding, ProgrammeType
+from .formschema import ordered_properties as ordered_properties  # re-exported for views and exports
 
 # Two applications whose title+abstract share at least this Dice share of character bigrams are
 # "near-identical": rewording a sentence or two stays above it, a different project on the same
@@ -63,10 +64,22 @@ DEFAULT_SCHEMA = {
     "type": "object",
     "required": ["leader", "goals"],
     "properties": {
-        "leader": {"type": "string", "title": "项目负责人", "maxLength": 32},
-        "goals": {"type": "string", "title": "主要研究内容与考核指标", "maxLength": 2000},
-        "self_funding_yuan": {"type": "number", "title": "自筹资金", "format": "money", "minimum": 0},
-        "staff": {"type": "integer", "title": "项目团队人数", "minimum": 1, "maximum": 500},
+        "leader": {"type": "string", "title": "项目负责人", "maxLength": 32, "propertyOrder": 1},
+        "goals": {"type": "string", "title": "主要研究内容与考核指标", "maxLength": 2000, "propertyOrder": 2},
+        "self_funding_yuan": {
+            "type": "number",
+            "title": "自筹资金",
+            "format": "money",
+            "minimum": 0,
+            "propertyOrder": 3,
+        },
+        "staff": {
+            "type": "integer",
+            "title": "项目团队人数",
+            "minimum": 1,
+            "maximum": 500,
+            "propertyOrder": 4,
+        },
     },
 }
 

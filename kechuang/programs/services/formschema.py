@@ -51,6 +51,19 @@ def fill_codes(rows: list[dict], prefix: str) -> list[dict]:
     return rows
 
 
+def ordered_properties(schema: dict) -> list[tuple[str, dict]]:
+    """The schema's fields in the order the builder gave them. PostgreSQL's jsonb keeps object keys
+    sorted by length, not as written, so the order travels in each field's ``propertyOrder`` (the
+    json-editor convention); fields without one keep their place after those with one."""
+    props = (schema or {}).get("properties") or {}
+    return sorted(props.items(), key=lambda item: item[1].get("propertyOrder", float("inf")))
+
+
+def show_answer(value):
+    """An answer as a page shows it: a 多选 answer is a list, shown as the choices joined."""
+    return "、".join(map(str, value)) if isinstance(value, list) else value
+
+
 def _line_error(line: int, message: str) -> str:
     return _("第%(i)s行：%(m)s") % {"i": line, "m": message}
 
@@ -120,6 +133,7 @@ def rows_to_schema(rows: list[dict]) -> dict:
             enum = {"type": "string", "enum": options}
             prop.update(enum if kind == "choice" else {"type": "array", "items": enum, "uniqueItems": True})
         prop["title"] = title
+        prop["propertyOrder"] = i
         if (row.get("help") or "").strip():
             prop["description"] = row["help"].strip()
         properties[row["code"]] = prop
@@ -144,7 +158,7 @@ def schema_to_rows(schema: dict) -> list[dict]:
 
     required = set(schema.get("required") or [])
     rows = []
-    for name, prop in (schema.get("properties") or {}).items():
+    for name, prop in ordered_properties(schema):
         row = {
             "code": name, "kind": "text", "title": prop.get("title", name), "required": name in required,
             "max_length": None, "minimum": None, "maximum": None, "options": [],
