@@ -177,25 +177,27 @@ class FormFieldRowForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("字段类型"),
         choices=[("", _("请选择")), *KINDS],
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm", "style": "min-width: 8.5rem"}),
     )
-    title = forms.CharField(label=_("标题"), max_length=100, widget=forms.TextInput(attrs=SMALL))
+    title = forms.CharField(
+        label=_("标题"), max_length=100, widget=forms.TextInput(attrs={**SMALL, "style": "min-width: 9rem"})
+    )
     required = forms.BooleanField(label=_("必填"), required=False, widget=forms.CheckboxInput(attrs=CHECK))
     max_length = forms.IntegerField(
         label=_("最多字数"), required=False, min_value=1, max_value=100_000,
-        widget=forms.NumberInput(attrs={**SMALL, "style": "width: 6rem"}),
+        widget=forms.NumberInput(attrs={**SMALL, "style": "width: 5rem"}),
     )  # fmt: skip
     minimum = forms.DecimalField(
         label=_("最小值"), required=False, max_digits=16, decimal_places=6,
-        widget=forms.NumberInput(attrs={**SMALL, "step": "any", "style": "width: 6rem"}),
+        widget=forms.NumberInput(attrs={**SMALL, "step": "any", "style": "width: 5rem"}),
     )  # fmt: skip
     maximum = forms.DecimalField(
         label=_("最大值"), required=False, max_digits=16, decimal_places=6,
-        widget=forms.NumberInput(attrs={**SMALL, "step": "any", "style": "width: 6rem"}),
+        widget=forms.NumberInput(attrs={**SMALL, "step": "any", "style": "width: 5rem"}),
     )  # fmt: skip
     options = forms.CharField(
         label=_("选项（每行一个）"), required=False,
-        widget=forms.Textarea(attrs={**SMALL, "rows": 2, "style": "min-width: 8rem"}),
+        widget=forms.Textarea(attrs={**SMALL, "rows": 1, "style": "min-width: 7rem"}),
     )  # fmt: skip
     help = forms.CharField(
         label=_("填写说明"), required=False, max_length=300, widget=forms.TextInput(attrs=SMALL)
