@@ -209,3 +209,10 @@ def test_field_order_survives_keys_reordered_as_postgresql_jsonb_does():
     assert [r["title"] for r in schema_to_rows(reordered)] == ["甲", "乙"]
     fields = [n for n in ApplicationForm(schema=reordered).fields if n.startswith("f_")]
     assert fields == ["f_self_funding_yuan", "f_goals"]
+
+
+@pytest.mark.parametrize("order", ["1", True, 1.5])
+def test_a_schema_whose_field_order_is_not_a_whole_number_is_refused(order):
+    schema = {"type": "object", "properties": {"a": {"type": "string", "propertyOrder": order}}}
+    with pytest.raises(ValidationError, match="顺序（propertyOrder）须为整数"):
+        services.check_schema(schema)

@@ -281,6 +281,12 @@ def check_schema(schema) -> None:
             raise ValidationError(
                 {"form_schema": _("字段 %(name)s 的名称（title）须为文字") % {"name": name}}
             )
+        order = prop.get("propertyOrder")
+        if order is not None and (isinstance(order, bool) or not isinstance(order, int)):
+            # Fields are sorted by it: a non-number would break every page showing the form.
+            raise ValidationError(
+                {"form_schema": _("字段 %(name)s 的顺序（propertyOrder）须为整数") % {"name": name}}
+            )
         length = prop.get("maxLength")
         if length is not None and (isinstance(length, bool) or not isinstance(length, int) or length < 1):
             raise ValidationError(
