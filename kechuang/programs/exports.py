@@ -21,6 +21,7 @@ from . import workflow
 from .models import Application, Award, Call
 from .services import awards as award_services
 from .services import wan
+from .services.formschema import ordered_properties, show_answer
 
 DOCX_TYPE = word.DOCX_TYPE
 
@@ -124,7 +125,7 @@ def _value(value) -> str:
         return "—"
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
-    return str(value)
+    return str(show_answer(value))
 
 
 S = Application.Status
@@ -199,15 +200,12 @@ def application_pdf(app: Application) -> bytes:
     story.append(P(_("项目摘要"), "h2"))
     story.append(P(app.abstract))
 
-    props = (app.call.form_schema or {}).get("properties", {})
+    props = ordered_properties(app.call.form_schema)
     if props:
         story.append(P(_("申报书内容"), "h2"))
         story.append(
             _table(
-                [
-                    [P(prop.get("title", name)), P(_value(app.form_data.get(name)))]
-                    for name, prop in props.items()
-                ],
+                [[P(prop.get("title", name)), P(_value(app.form_data.get(name)))] for name, prop in props],
                 [45 * mm, 125 * mm],
                 header=False,
             )

@@ -1,5 +1,6 @@
 """Forms of the programme pages. The application form's own fields come from the call's JSON Schema."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
@@ -9,9 +10,11 @@ from kechuang.core.forms import DateField, MoneyField, PickerWidget
 
 from .models import Call, ProgrammeType, Solicitation
 from .services import WAN, co_applicant_choices, is_money, money_title, policy_choices
+from .services.formschema import KINDS, LINE_MAX, fill_codes, json_number, ordered_properties, rows_to_schema
 
 WIDGET = {"class": "form-control"}
 CHECK = {"class": "form-check-input"}
+SMALL = {"class": "form-control form-control-sm"}
 
 
 class CallForm(forms.Form):
@@ -60,19 +63,15 @@ class CallForm(forms.Form):
     normalise_scores = forms.BooleanField(
         label=_("校正专家打分宽严"), required=False, widget=forms.CheckboxInput(attrs=CHECK)
     )
-    form_schema = forms.JSONField(
-        label=_("申报书表单（JSON Schema）"),
-        widget=forms.Textarea(attrs={**WIDGET, "rows": 8, "class": "form-control font-monospace"}),
-    )
 
-    WIDE = ("title", "guide", "topics", "eligibility", "form_schema")
+    WIDE = ("title", "guide", "topics", "eligibility")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Policies are chosen by name; the call stores their codes.
         self.fields["eligibility"].choices = policy_choices()
 
-    def service_data(self, rubric: list[dict], attachment_kinds: list[dict]) -> dict:
+    def service_data(self, rubric: list[dict], attachment_kinds: list[dict], form_schema: dict) -> dict:
         d = self.cleaned_data
         total = d.get("total_budget_wan")
         return {
@@ -80,7 +79,7 @@ class CallForm(forms.Form):
             "topics": [t.strip() for t in d["topics"].splitlines() if t.strip()],
             "eligibility": list(d["eligibility"]),
             "budget_cap_yuan": d["budget_cap_wan"] * WAN, "opens_on": d["opens_on"], "closes_on": d["closes_on"],
-            "form_schema": d["form_schema"], "total_budget_yuan": total * WAN if total is not None else None,
+            "form_schema": form_schema, "total_budget_yuan": total * WAN if total is not None else None,
             "max_awards": d.get("max_awards"), "notice_days": d["notice_days"],
             "needs_endorsement": d["needs_endorsement"], "blind_review": d["blind_review"],
             "reveal_reviewers": d["reveal_reviewers"], "normalise_scores": d["normalise_scores"],
@@ -93,7 +92,6 @@ class CallForm(forms.Form):
             "programme_type": call.programme_type_id, "year": call.year, "title": call.title, "guide": call.guide,
             "topics": "\n".join(call.topics), "eligibility": list(call.eligibility),
             "budget_cap_wan": call.budget_cap_yuan / WAN, "opens_on": call.opens_on, "closes_on": call.closes_on,
-            "form_schema": call.form_schema,
             "total_budget_wan": call.total_budget_yuan / WAN if call.total_budget_yuan is not None else None,
             "max_awards": call.max_awards, "notice_days": call.notice_days,
             "needs_endorsement": call.needs_endorsement, "blind_review": call.blind_review,
@@ -126,17 +124,7 @@ class _Rows(forms.BaseFormSet):
         ]
 
     def _with_codes(self, prefix: str) -> list[dict]:
-        rows = self.rows()
-        taken = {r["code"] for r in rows if r.get("code")}
-        n = 0
-        for r in rows:
-            if not r.get("code"):
-                n += 1
-                while f"{prefix}{n}" in taken:
-                    n += 1
-                r["code"] = f"{prefix}{n}"
-                taken.add(r["code"])
-        return rows
+        return fill_codes(self.rows(), prefix)
 
 
 class BaseRubricFormSet(_Rows):
@@ -153,10 +141,7 @@ class BaseRubricFormSet(_Rows):
             )
 
     def rubric(self) -> list[dict]:
-        # JSON has no decimal type: whole numbers go as int, others as float.
-        def num(x):
-            return int(x) if x == x.to_integral_value() else float(x)
-
+        num = json_number
         return [
             {"code": r["code"], "name": r["name"], "weight": num(r["weight"]), "max": num(r["max"])}
             for r in self._with_codes("item")
@@ -185,6 +170,84 @@ AttachmentKindFormSet = forms.formset_factory(
 )
 
 
+class FormFieldRowForm(forms.Form):
+    """One field of the application form; its code is kept from the call (answers refer to it)."""
+
+    code = forms.CharField(required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=_("字段类型"),
+        choices=[("", _("请选择")), *KINDS],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm", "style": "min-width: 8.5rem"}),
+    )
+    title = forms.CharField(
+        label=_("标题"), max_length=100, widget=forms.TextInput(attrs={**SMALL, "style": "min-width: 9rem"})
+    )
+    required = forms.BooleanField(label=_("必填"), required=False, widget=forms.CheckboxInput(attrs=CHECK))
+    max_length = forms.IntegerField(
+        label=_("最多字数"), required=False, min_value=1, max_value=100_000,
+        widget=forms.NumberInput(attrs={**SMALL, "style": "width: 5rem"}),
+    )  # fmt: skip
+    minimum = forms.DecimalField(
+        label=_("最小值"), required=False, max_digits=16, decimal_places=6,
+        widget=forms.NumberInput(attrs={**SMALL, "step": "any", "style": "width: 5rem"}),
+    )  # fmt: skip
+    maximum = forms.DecimalField(
+        label=_("最大值"), required=False, max_digits=16, decimal_places=6,
+        widget=forms.NumberInput(attrs={**SMALL, "step": "any", "style": "width: 5rem"}),
+    )  # fmt: skip
+    options = forms.CharField(
+        label=_("选项（每行一个）"), required=False,
+        widget=forms.Textarea(attrs={**SMALL, "rows": 1, "style": "min-width: 7rem"}),
+    )  # fmt: skip
+    help = forms.CharField(
+        label=_("填写说明"), required=False, max_length=300, widget=forms.TextInput(attrs=SMALL)
+    )
+
+    def clean_options(self):
+        return [o.strip() for o in self.cleaned_data["options"].splitlines() if o.strip()]
+
+    @staticmethod
+    def initial_for(row: dict) -> dict:
+        return {**row, "options": "\n".join(row["options"])}
+
+
+class BaseFormFieldFormSet(_Rows):
+    """The application-form builder: rows in their 顺序, written as the call's JSON Schema."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["ORDER"].label = _("顺序")
+        form.fields["ORDER"].widget.attrs.update(SMALL, style="width: 4rem")
+
+    def rows(self) -> list[dict]:
+        # Row numbers in messages are the rows as the person sees them, whatever their 顺序.
+        line = {id(f): i for i, f in enumerate(self.forms, start=1)}
+        return [{**f.cleaned_data, "line": line[id(f)]} for f in self.ordered_forms if f.cleaned_data]
+
+    def row_errors(self) -> list[str]:
+        """Every message of an invalid builder, each naming its row and column."""
+        out = [
+            _("第%(i)s行：%(f)s：%(m)s") % {"i": i, "f": form.fields[name].label, "m": message}
+            for i, form in enumerate(self.forms, start=1)
+            for name, messages in form.errors.items()
+            for message in messages
+        ]
+        return out + list(self.non_form_errors())
+
+    def clean(self):
+        if any(self.errors):
+            return
+        try:
+            self.schema = rows_to_schema(self.rows())
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["form_schema"]) from None
+
+
+FormFieldFormSet = forms.formset_factory(
+    FormFieldRowForm, formset=BaseFormFieldFormSet, extra=1, can_delete=True, can_order=True
+)
+
+
 class ApplicationForm(forms.Form):
     """The fixed fields plus one ``f_<name>`` field per schema property; required-ness of the schema
     is checked on submit, not on saving a draft."""
@@ -206,10 +269,23 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, schema: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.schema = schema
-        for name, prop in schema.get("properties", {}).items():
+        for name, prop in ordered_properties(schema):
             label = prop.get("title", name)
-            if prop["type"] == "string":
-                long = prop.get("maxLength", 10_000) > 200
+            if prop["type"] == "array":
+                options = prop["items"]["enum"]
+                field = forms.MultipleChoiceField(
+                    label=label, required=False, choices=[(o, o) for o in options],
+                    widget=forms.CheckboxSelectMultiple(attrs=CHECK),
+                )  # fmt: skip
+            elif "enum" in prop:
+                field = forms.ChoiceField(
+                    label=label, required=False, choices=[("", _("请选择"))] + [(o, o) for o in prop["enum"]],
+                    widget=forms.Select(attrs={"class": "form-select"}),
+                )  # fmt: skip
+            elif prop.get("format") == "date":
+                field = DateField(label=label, required=False)
+            elif prop["type"] == "string":
+                long = prop.get("format") == "textarea" or prop.get("maxLength", 10_000) > LINE_MAX
                 widget = (
                     forms.Textarea(attrs={**WIDGET, "rows": 3}) if long else forms.TextInput(attrs=WIDGET)
                 )
@@ -222,6 +298,7 @@ class ApplicationForm(forms.Form):
                     label=label, required=False, widget=forms.NumberInput(attrs=WIDGET)
                 )
             field.schema_required = name in schema.get("required", [])
+            field.help_text = prop.get("description", "")
             self.fields[f"f_{name}"] = field
 
     def service_data(self) -> dict:
@@ -229,8 +306,10 @@ class ApplicationForm(forms.Form):
         data = {}
         for name in self.schema.get("properties", {}):
             value = d.get(f"f_{name}")
-            if value in (None, ""):
+            if value in (None, "", []):
                 continue
+            if isinstance(value, dt.date):
+                value = value.isoformat()
             if isinstance(value, Decimal):
                 # JSON has no decimal type: whole numbers go as int, others as float.
                 value = int(value) if value == value.to_integral_value() else float(value)

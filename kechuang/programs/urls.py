@@ -5,6 +5,7 @@ from . import views, views_awards, views_challenges, views_ideas, views_review
 urlpatterns = [
     path("", views.call_list, name="programme_calls"),
     path("calls/new/", views.call_new, name="programme_call_new"),
+    path("calls/form-preview/", views.form_preview, name="programme_form_preview"),
     path("calls/<int:pk>/", views.call_detail, name="programme_call_detail"),
     path("calls/<int:pk>/edit/", views.call_edit, name="programme_call_edit"),
     path("calls/<int:call_pk>/apply/", views.apply, name="programme_apply"),

@@ -21,10 +21,13 @@ from .forms import (
     AttachmentKindFormSet,
     CallForm,
     DecisionForm,
+    FormFieldFormSet,
+    FormFieldRowForm,
     ReasonForm,
     RubricFormSet,
 )
 from .models import Application, Call
+from .services.formschema import schema_to_rows, show_answer
 from .views_common import add_errors, flash, page
 
 WAN_FIELDS = {
@@ -89,7 +92,6 @@ def _call_form(request, call: Call | None):
         if call
         else {
             "year": timezone.localdate().year,
-            "form_schema": services.DEFAULT_SCHEMA,
             "eligibility": ["high_tech"],
             "notice_days": 5,
             "needs_endorsement": True,
@@ -104,14 +106,24 @@ def _call_form(request, call: Call | None):
         prefix="kinds",
         initial=call.attachment_kinds if call else services.DEFAULT_ATTACHMENT_KINDS,
     )
-    if request.method == "POST" and all([form.is_valid(), rubric.is_valid(), kinds.is_valid()]):
+    fields = FormFieldFormSet(
+        request.POST or None,
+        prefix="fields",
+        initial=[
+            FormFieldRowForm.initial_for(r)
+            for r in schema_to_rows(call.form_schema if call else services.DEFAULT_SCHEMA)
+        ],
+    )
+    if request.method == "POST" and all(
+        [form.is_valid(), rubric.is_valid(), kinds.is_valid(), fields.is_valid()]
+    ):
         try:
-            data = form.service_data(rubric.rubric(), kinds.attachment_kinds())
+            data = form.service_data(rubric.rubric(), kinds.attachment_kinds(), fields.schema)
             call = services.save_call(request.user, data, call)
         except ValidationError as exc:
             # The editors' rules are the service's too: its message goes above the editor it concerns.
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-            for key, formset in (("rubric", rubric), ("attachment_kinds", kinds)):
+            for key, formset in (("rubric", rubric), ("attachment_kinds", kinds), ("form_schema", fields)):
                 formset._non_form_errors.extend(errors.pop(key, []))
             if errors:
                 _add_errors(form, ValidationError(errors))
@@ -119,8 +131,25 @@ def _call_form(request, call: Call | None):
             messages.success(request, _("申报通知已保存为草稿"))
             return redirect("programme_call_detail", call.pk)
     return render(
-        request, "programs/call_form.html", {"form": form, "call": call, "rubric": rubric, "kinds": kinds}
+        request,
+        "programs/call_form.html",
+        {"form": form, "call": call, "rubric": rubric, "kinds": kinds, "fields": fields},
     )
+
+
+@login_required
+@require_POST
+def form_preview(request):
+    """The application form as the applicant will see it, from the builder's rows as they stand
+    (htmx, no page reload). Only staff who may edit calls see it; nothing is saved."""
+    services.can_manage(request.user).enforce()
+    fields = FormFieldFormSet(request.POST, prefix="fields")
+    if fields.is_valid():
+        # Prefixed: the preview sits inside the call form, whose own 标题 must keep its id.
+        context = {"form": ApplicationForm(schema=fields.schema, prefix="preview")}
+    else:
+        context = {"errors": fields.row_errors()}
+    return render(request, "programs/_form_preview.html", context)
 
 
 @login_required
@@ -298,12 +327,12 @@ def application_detail(request, pk: int):
     user = request.user
     app = services.get_application(user, pk)
     fields = []
-    for name, prop in app.call.form_schema.get("properties", {}).items():
+    for name, prop in services.ordered_properties(app.call.form_schema):
         value = app.form_data.get(name, "")
         if services.is_money(name, prop) and value not in ("", None):
             fields.append((services.money_title(prop.get("title", name)), f"{show_wan(value)} {_('万元')}"))
         else:
-            fields.append((prop.get("title", name), value))
+            fields.append((prop.get("title", name), show_answer(value)))
     attachments = list(app.attachments.all())
     for a in attachments:
         a.kind_label = services.kind_name(app.call, a.kind)

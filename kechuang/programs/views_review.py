@@ -24,6 +24,7 @@ from kechuang.experts.models import SelectionRound
 
 from .models import Application, Call, ReviewRound
 from .services import review as services
+from .services.formschema import ordered_properties, show_answer
 from .views_common import flash
 
 WIDGET = {"class": "form-control"}
@@ -303,8 +304,8 @@ def score(request, entry: int):
             return redirect("programme_review_score", entry)
     blind = call.blind_review
     fields = [
-        (prop.get("title", name), app.form_data.get(name, ""))
-        for name, prop in call.form_schema.get("properties", {}).items()
+        (prop.get("title", name), show_answer(app.form_data.get(name, "")))
+        for name, prop in ordered_properties(call.form_schema)
         if not (blind and name == "leader")
     ]
     criteria = _score_fields(call.rubric, values)

@@ -45,6 +45,22 @@ def test_draft_review_publish_apply_endorse_and_pass(page, city):
     page.fill("#id_rubric-4-max", "10")
     assert page.inner_text("[data-testid=weight-total]") == "100"
     page.check("#id_kinds-2-DELETE")
+    # The application form is rows too, previewed as the applicant will see it without a reload.
+    preview = page.locator("[data-testid=form-preview]")
+    preview.locator("text=项目负责人").wait_for()
+    assert page.input_value("#id_fields-0-title") == "项目负责人"
+    page.select_option("#id_fields-4-kind", label="单选")
+    page.fill("#id_fields-4-title", "单位性质")
+    page.check("#id_fields-4-required")
+    page.fill("#id_fields-4-options", "企业\n高校院所")
+    page.fill("#id_fields-4-help", "按营业执照填写")
+    page.click("[data-testid=form-preview-refresh]")
+    preview.locator("text=按营业执照填写").wait_for()
+    assert preview.locator("select[name=preview-f_field1] option").all_inner_texts()[1:] == [
+        "企业",
+        "高校院所",
+    ]
+    assert "{" not in preview.inner_text()
     page.select_option("#id_programme_type", label="重大技术攻关项目")
     page.fill("#id_title", TITLE)
     page.fill("#id_guide", "支持企业牵头开展关键核心技术攻关。")
@@ -58,6 +74,8 @@ def test_draft_review_publish_apply_endorse_and_pass(page, city):
     assert {r["name"]: r["weight"] for r in drafted.rubric}["知识产权"] == 10
     assert [k["name"] for k in drafted.attachment_kinds] == ["项目可行性研究报告", "近一年财务审计报告"]
     assert drafted.eligibility == ["high_tech"]
+    assert drafted.form_schema["properties"]["field1"]["enum"] == ["企业", "高校院所"]
+    assert drafted.form_schema["required"] == ["leader", "goals", "field1"]
     page.click("[data-testid=send-for-review]")
     assert page.inner_text("[data-testid=call-status]") == "指南审核中"
     assert page.locator("[data-testid=approve-call]").count() == 0  # never the drafter
@@ -88,6 +106,7 @@ def test_draft_review_publish_apply_endorse_and_pass(page, city):
     page.fill("#id_months", "24")
     page.fill("#id_f_leader", "张伟")
     page.fill("#id_f_goals", "建成年产千万粒陶瓷球示范线")
+    page.select_option("#id_f_field1", label="企业")
     # 自筹资金 in 万元 like the request, the unit beside the box.
     page.fill("#id_f_self_funding_yuan", "120.5")
     assert page.locator("#id_f_self_funding_yuan + .input-group-text").inner_text() == "万元"
@@ -114,6 +133,7 @@ def test_draft_review_publish_apply_endorse_and_pass(page, city):
     assert "山东理工大学" in page.inner_text("[data-testid=co-applicants]")
     app = Application.objects.get()
     assert app.form_data["self_funding_yuan"] == 1_205_000
+    assert app.form_data["field1"] == "企业"
     sign_out(page)
 
     # The district bureau endorses from its queue.

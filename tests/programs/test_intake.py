@@ -458,7 +458,7 @@ def test_call_edit_page_and_review_buttons(client, city):
         "topics": "新材料", "budget_cap_wan": "400", "opens_on": call.opens_on.isoformat(),
         "closes_on": call.closes_on.isoformat(), "notice_days": "7", "needs_endorsement": "on",
         **rows("rubric", [{"code": "a", "name": "甲", "weight": "90", "max": "10"}]), **rows("kinds", []),
-        "form_schema": '{"type": "object", "properties": {"a": {"type": "string"}}}',
+        **rows("fields", [{"code": "a", "kind": "textarea", "title": "甲"}]),
     }  # fmt: skip
     r = client.post(reverse("programme_call_edit", args=[call.pk]), form)
     assert r.status_code == 200 and "权重合计须为100，现为90" in r.content.decode()

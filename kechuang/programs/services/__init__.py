@@ -32,6 +32,7 @@ from kechuang.enterprises.models import YearlyFacts
 
 from .. import workflow
 from ..models import Application, Attachment, Call, FormalFinding, ProgrammeType
+from .formschema import ordered_properties as ordered_properties  # re-exported for views and exports
 
 # Two applications whose title+abstract share at least this Dice share of character bigrams are
 # "near-identical": rewording a sentence or two stays above it, a different project on the same
@@ -63,10 +64,22 @@ DEFAULT_SCHEMA = {
     "type": "object",
     "required": ["leader", "goals"],
     "properties": {
-        "leader": {"type": "string", "title": "项目负责人", "maxLength": 32},
-        "goals": {"type": "string", "title": "主要研究内容与考核指标", "maxLength": 2000},
-        "self_funding_yuan": {"type": "number", "title": "自筹资金", "format": "money", "minimum": 0},
-        "staff": {"type": "integer", "title": "项目团队人数", "minimum": 1, "maximum": 500},
+        "leader": {"type": "string", "title": "项目负责人", "maxLength": 32, "propertyOrder": 1},
+        "goals": {"type": "string", "title": "主要研究内容与考核指标", "maxLength": 2000, "propertyOrder": 2},
+        "self_funding_yuan": {
+            "type": "number",
+            "title": "自筹资金",
+            "format": "money",
+            "minimum": 0,
+            "propertyOrder": 3,
+        },
+        "staff": {
+            "type": "integer",
+            "title": "项目团队人数",
+            "minimum": 1,
+            "maximum": 500,
+            "propertyOrder": 4,
+        },
     },
 }
 
@@ -238,20 +251,41 @@ def seed_programme_types() -> list[ProgrammeType]:
 
 def check_schema(schema) -> None:
     """The form schemas this app renders and validates: an object of string/number/integer
-    properties with required, maxLength, minimum and maximum."""
+    properties with required, maxLength, minimum and maximum; strings may be dates
+    (``format: date``) or one of ``enum``; an array of an ``enum`` is a 多选."""
     if not isinstance(schema, dict) or schema.get("type") != "object":
         raise ValidationError({"form_schema": _("表单定义须为 type 为 object 的 JSON Schema")})
     props = schema.get("properties")
     if not isinstance(props, dict) or not props:
         raise ValidationError({"form_schema": _("表单定义须至少包含一个字段（properties）")})
     for name, prop in props.items():
-        if not isinstance(prop, dict) or prop.get("type") not in ("string", "number", "integer"):
+        if not isinstance(prop, dict) or prop.get("type") not in ("string", "number", "integer", "array"):
             raise ValidationError(
-                {"form_schema": _("字段 %(name)s 的类型须为 string、number 或 integer") % {"name": name}}
+                {
+                    "form_schema": _("字段 %(name)s 的类型须为 string、number、integer 或 array")
+                    % {"name": name}
+                }
+            )
+        # 单选 is a string with options (enum), 多选 an array of them.
+        options = (prop.get("items") or {}).get("enum") if prop["type"] == "array" else prop.get("enum", [""])
+        if (
+            not isinstance(options, list)
+            or not options
+            or any(not isinstance(o, str) for o in options)
+            or (prop["type"] == "array" and not isinstance(prop.get("items"), dict))
+        ):
+            raise ValidationError(
+                {"form_schema": _("字段 %(name)s 的选项须为非空的文字列表") % {"name": name}}
             )
         if not isinstance(prop.get("title", name), str):
             raise ValidationError(
                 {"form_schema": _("字段 %(name)s 的名称（title）须为文字") % {"name": name}}
+            )
+        order = prop.get("propertyOrder")
+        if order is not None and (isinstance(order, bool) or not isinstance(order, int)):
+            # Fields are sorted by it: a non-number would break every page showing the form.
+            raise ValidationError(
+                {"form_schema": _("字段 %(name)s 的顺序（propertyOrder）须为整数") % {"name": name}}
             )
         length = prop.get("maxLength")
         if length is not None and (isinstance(length, bool) or not isinstance(length, int) or length < 1):
@@ -269,6 +303,14 @@ def check_schema(schema) -> None:
     required = schema.get("required", [])
     if not isinstance(required, list) or any(not isinstance(r, str) or r not in props for r in required):
         raise ValidationError({"form_schema": _("required 只能列出已定义的字段")})
+
+
+def _iso_date(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
 
 
 def validate_form_data(schema: dict, data) -> dict:
@@ -295,9 +337,20 @@ def validate_form_data(schema: dict, data) -> dict:
                 errors[key] = _("“%(title)s”为必填项") % {"title": title}
             continue
         kind = prop["type"]
+        if kind == "array":
+            options = prop["items"]["enum"]
+            if not isinstance(value, list) or any(v not in options for v in value):
+                errors[key] = _("“%(title)s”只能从给出的选项中选择") % {"title": title}
+            elif not value and name in schema.get("required", []):
+                errors[key] = _("“%(title)s”为必填项") % {"title": title}
+            continue
         if kind == "string":
             if not isinstance(value, str):
                 errors[key] = _("“%(title)s”须为文字") % {"title": title}
+            elif "enum" in prop and value not in prop["enum"]:
+                errors[key] = _("“%(title)s”只能从给出的选项中选择") % {"title": title}
+            elif prop.get("format") == "date" and not _iso_date(value):
+                errors[key] = _("“%(title)s”须为日期（年-月-日）") % {"title": title}
             elif "maxLength" in prop and len(value) > prop["maxLength"]:
                 errors[key] = _("“%(title)s”不能超过%(n)s个字") % {"title": title, "n": prop["maxLength"]}
             continue
