@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from kechuang.programs.models import Application, Award, Call, Milestone
 from tests import factories as f
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import click_confirmed, sign_in
 from tests.programs.test_review_fixtures import make_call, open_round, rv_fixture  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -33,7 +33,7 @@ def test_district_endorses_from_the_workbench(page, city):
     assert page.inner_text("[data-testid=todo-count]") == "1"
     page.click("[data-testid=todo]:has-text('待区县推荐的申报')")
     page.fill("#id_reason", "企业研发基础较好，同意推荐")
-    page.click("[data-testid=endorse]")
+    click_confirmed(page, "endorse")
     assert page.inner_text("[data-testid=application-status]") == "区县已推荐"
     page.goto("/")
     assert page.locator("[data-testid=todo]").count() == 0
@@ -48,7 +48,7 @@ def test_staff_pass_the_formal_check_from_the_workbench(page, city):
     page.click("[data-testid=todo]:has-text('待形式审查的申报')")
     page.click("[data-testid=run-check]")
     page.fill("#id_reason", "材料齐全")
-    page.click("[data-testid=pass]")
+    click_confirmed(page, "pass")
     assert page.inner_text("[data-testid=application-status]") == "形式审查通过"
     app.refresh_from_db()
     assert app.status == Application.Status.FORMAL_PASSED
@@ -65,7 +65,7 @@ def test_expert_scores_from_the_workbench(page, rv):
     for code in ("innovation", "feasibility", "team", "benefit"):
         page.fill(f"#id_score_{code}", "8")
     page.fill("#id_comment", "方案可行，建议支持。")
-    page.click("[data-testid=submit-review]")
+    click_confirmed(page, "submit-review")
     assert "已提交" in page.inner_text("[data-testid=review-state]")
     page.goto("/")
     remaining = page.locator("[data-testid=todo]:has-text('待评分的项目')")
