@@ -333,7 +333,6 @@ def facts_file(top: Topology) -> tuple[bytes, list[str]]:
     columns += ["class1_ip", "high_tech_cert_valid", "in_key_field", "major_incident", "dishonest"]
     writer.writerow(columns)
     ids = []
-    this_year = time.localtime().tm_year  # the import refuses years after this one
     for line in rows.splitlines():
         uscc, name, district, year, revenue, employees, pk = line.split("|")
         revenue = max(float(revenue or 0), 20e6) * 3
@@ -343,7 +342,9 @@ def facts_file(top: Topology) -> tuple[bytes, list[str]]:
                 uscc,
                 name,
                 district,
-                min(int(year) + 1, this_year),
+                # The same year the policies judge on: a row for next year would not move the statistical
+                # year (by design), so nothing would newly qualify and no push would be sent.
+                year,
                 employees,
                 employees // 2,
                 employees // 2,
@@ -472,6 +473,8 @@ def check(top: Topology) -> None:
     say(f"  policy run {outcome}; notifications to the enterprises' users: {notified}")
     if not outcome.startswith("done"):
         raise CheckFailed(f"the policy run failed: {outcome}")
+    if int(notified) == 0:
+        raise CheckFailed("the worker's policy run notified none of the enterprises whose facts were raised")
 
     bound = (APP_SERVERS * WEB_WORKERS + WORKERS) * POOL_MAX
     say(f"PostgreSQL connections seen at most: {top.max_connections} (bound {bound})")
