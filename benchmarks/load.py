@@ -174,6 +174,9 @@ def main() -> int:
     parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
+    # Every simulated person signs in from 127.0.0.1, which the per-address sign-in throttle would
+    # (rightly) cut off after a few dozen attempts a minute; the servers started here inherit this.
+    os.environ.setdefault("KECHUANG_SIGN_IN_PER_MINUTE", str(max(1000, args.users * 2)))
 
     top = Topology(args.database, pool_max=args.web_threads)
     try:
