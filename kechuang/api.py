@@ -118,17 +118,31 @@ def _not_found(request, exc):
 
 
 def _add_routers() -> None:
+    from kechuang.cultivation.api import router as cultivation_router
     from kechuang.enterprises.api import router as enterprises_router
     from kechuang.experts.api import router as experts_router
+    from kechuang.finance.api import router as finance_router
+    from kechuang.indicators.api import router as indicators_router
     from kechuang.matching.api import router as matching_router
+    from kechuang.platforms.api import router as platforms_router
     from kechuang.policies.api import router as policies_router
     from kechuang.programs.api import router as programmes_router
+    from kechuang.supervision.api import router as supervision_router
+    from kechuang.talent.api import router as talent_router
+    from kechuang.techmarket.api import router as techmarket_router
 
     api.add_router("/enterprises", enterprises_router)
     api.add_router("/policies", policies_router)
     api.add_router("/matching", matching_router)
     api.add_router("/experts", experts_router)
     api.add_router("/programmes", programmes_router)
+    api.add_router("/supervision", supervision_router)
+    api.add_router("/indicators", indicators_router)
+    api.add_router("/cultivation", cultivation_router)
+    api.add_router("/platforms", platforms_router)
+    api.add_router("/talent", talent_router)
+    api.add_router("/techmarket", techmarket_router)
+    api.add_router("/finance", finance_router)
 
 
 _add_routers()

@@ -70,6 +70,11 @@ INSTALLED_APPS = [
     "kechuang.programs",
     "kechuang.supervision",
     "kechuang.indicators",
+    "kechuang.cultivation",
+    "kechuang.platforms",
+    "kechuang.talent",
+    "kechuang.techmarket",
+    "kechuang.finance",
 ]
 
 MIDDLEWARE = [

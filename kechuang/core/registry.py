@@ -143,3 +143,82 @@ PICKERS: dict[str, Callable] = {}
 
 def add_picker(kind: str, search: Callable) -> None:
     PICKERS.setdefault(kind, search)
+
+
+# Computed indicators (指标计算规则): each app registers the indicators it can compute from its own records;
+# the indicators app runs every registered rule, stores the actuals with the rule's version and the data date,
+# and links each number to the records behind it. The indicators app never imports the contributing app.
+@dataclass(frozen=True)
+class IndicatorValue:
+    """One computed figure. ``value`` is None when it cannot be computed (a zero denominator, say), and
+    ``note`` then says why in words a civil servant reads. Counts are ints, money Decimal yuan, ratios
+    Decimal fractions."""
+
+    value: object
+    numerator: object = None
+    denominator: object = None
+    unknown: int = 0  # records left out of both numerator and denominator because an input was unknown
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class IndicatorRule:
+    code: str  # the indicator's code (as in shared/seed-data/indicators.yaml where it appears there)
+    version: str  # changes whenever the rule's meaning changes; stored with every actual it produced
+    # ``compute(year) -> dict[district_id | None, IndicatorValue]``: one entry per district that has records
+    # and one under None for the whole city (the city figure is computed, never summed from rounded parts).
+    compute: Callable
+    name: object = ""  # the indicator's Chinese name, used when it is not yet defined as data
+    unit: str = "count"  # count | yuan | ratio | persons
+    # ``records_url(year, district_id | None) -> str``: the list of the records behind the number, filtered.
+    records_url: Callable | None = None
+    order: int = 100
+
+
+INDICATOR_RULES: dict[str, IndicatorRule] = {}
+
+
+def add_indicator_rule(rule: IndicatorRule) -> None:
+    INDICATOR_RULES.setdefault(rule.code, rule)
+
+
+def indicator_rules() -> list[IndicatorRule]:
+    return sorted(INDICATOR_RULES.values(), key=lambda r: (r.order, r.code))
+
+
+# Reading an indicator's actual from elsewhere (a supervision milestone "建设省级以上创新平台10家" shows the
+# indicator against its target value). The indicators app sets the reader in its ready():
+# ``reader(code, year, district_id | None) -> Decimal | int | None`` and ``choices() -> [(code, name)]``.
+# Without that app both answer "nothing".
+INDICATOR_READERS: dict[str, Callable] = {}
+
+
+def set_indicator_reader(read: Callable, choices: Callable) -> None:
+    INDICATOR_READERS["read"] = read
+    INDICATOR_READERS["choices"] = choices
+
+
+def indicator_actual(code: str, year: int, district_id=None):
+    read = INDICATOR_READERS.get("read")
+    return read(code, year, district_id) if read else None
+
+
+def indicator_choices() -> list[tuple[str, str]]:
+    choices = INDICATOR_READERS.get("choices")
+    return list(choices()) if choices else []
+
+
+# Sections of the enterprise profile page contributed by other apps (a portrait, rungs, platforms hosted,
+# contracts registered): ``render(request, enterprise) -> str`` HTML, or "" when it has nothing to show
+# to this user. The enterprises app draws them in ``order``.
+PROFILE_SECTIONS: list[tuple[int, Callable]] = []
+
+
+def add_profile_section(render: Callable, order: int = 100) -> None:
+    if all(r is not render for _, r in PROFILE_SECTIONS):
+        PROFILE_SECTIONS.append((order, render))
+        PROFILE_SECTIONS.sort(key=lambda item: item[0])
+
+
+def profile_sections(request, enterprise) -> list[str]:
+    return [html for _order, render in PROFILE_SECTIONS if (html := render(request, enterprise))]

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from kechuang.core import audit
+from kechuang.core.registry import profile_sections
 
 from . import importing, services
 from .forms import EnterpriseFilterForm
@@ -55,4 +56,6 @@ def enterprise_export(request):
 @login_required
 def enterprise_profile(request, pk: int):
     enterprise = services.get_enterprise(request.user, pk)
-    return render(request, "enterprises/profile.html", services.profile_context(request.user, enterprise))
+    context = services.profile_context(request.user, enterprise)
+    context["sections"] = profile_sections(request, enterprise)
+    return render(request, "enterprises/profile.html", context)
