@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kechuang.core import summaries
 from kechuang.core.models import District, Role, User
 from kechuang.core.notify import notify as notify_users
 from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, Decision, can_read, role_of
@@ -867,20 +868,15 @@ def export_rows(user, policy: Policy):
 def library(user) -> list[dict]:
     """Every policy with its current version and the counts of its current results in scope."""
     can_view_library(user).enforce()
+    district = user.district_id if role_of(user) == Role.DISTRICT_STAFF else None
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for vpk, status, n in (
-        PolicyResult.objects.filter(is_current=True, version__status=PolicyVersion.Status.PUBLISHED)
-        .filter(_district_scope(user, "enterprise__organisation__district_id"))
-        .values_list("version_id", "status")
-        .annotate(n=Count("pk"))
-    ):
-        counts[vpk][status] = n
-    granted = dict(
-        PolicyCase.objects.filter(state=PolicyCase.State.GRANTED)
-        .filter(_district_scope(user, "enterprise__organisation__district_id"))
-        .values_list("policy_id")
-        .annotate(n=Count("pk"))
-    )
+    for (vpk, status, d), n in _result_counts().items():
+        if district is None or d == district:
+            counts[vpk][status] = counts[vpk].get(status, 0) + n
+    granted: dict[int, int] = defaultdict(int)
+    for (policy_id, d), n in _granted_counts().items():
+        if district is None or d == district:
+            granted[policy_id] += n
     out = []
     for p in Policy.objects.select_related("current_version").annotate(
         drafts=Count("versions", filter=Q(versions__status=PolicyVersion.Status.DRAFT))
@@ -888,3 +884,30 @@ def library(user) -> list[dict]:
         c = counts.get(p.current_version_id, {})
         out.append({"policy": p, "counts": c, "granted": granted.get(p.pk, 0), "drafts": p.drafts})
     return out
+
+
+def _result_counts() -> dict[tuple[int, str, int | None], int]:
+    """Current results of published versions, {(version, status, district): n}, counted once per change
+    of the policy data or of the enterprises' districts (kechuang.core.summaries)."""
+
+    def count():
+        rows = (
+            PolicyResult.objects.filter(is_current=True, version__status=PolicyVersion.Status.PUBLISHED)
+            .values_list("version_id", "status", "enterprise__organisation__district_id")
+            .annotate(n=Count("pk"))
+        )
+        return {(v, s, d): n for v, s, d, n in rows}
+
+    return summaries.cached((summaries.POLICIES, summaries.FACTS), "result_counts", count)
+
+
+def _granted_counts() -> dict[tuple[int, int | None], int]:
+    def count():
+        rows = (
+            PolicyCase.objects.filter(state=PolicyCase.State.GRANTED)
+            .values_list("policy_id", "enterprise__organisation__district_id")
+            .annotate(n=Count("pk"))
+        )
+        return {(p, d): n for p, d, n in rows}
+
+    return summaries.cached((summaries.POLICIES, summaries.FACTS), "granted_counts", count)
