@@ -430,14 +430,7 @@ def district_counts(user) -> dict[int | None, int]:
     if districts is None:
         rows = visible_enterprises(user).values("organisation__district").annotate(n=Count("pk"))
         return {row["organisation__district"]: row["n"] for row in rows}
-    every = summaries.cached(
-        summaries.FACTS,
-        "district_counts",
-        lambda: {
-            row["organisation__district"]: row["n"]
-            for row in Enterprise.objects.values("organisation__district").annotate(n=Count("pk"))
-        },
-    )
+    every = summaries.cached(summaries.FACTS, "district_counts", _every_district_count)
     if role_of(user) in CITY_READERS:
         return every
     return {d: n for d, n in every.items() if d in districts}
@@ -462,6 +455,19 @@ def label_counts(user, years: Iterable[int] | None = None) -> dict[tuple[int, in
     return {
         k: n for k, n in every.items() if (years is None or k[0] in years) and (keep is None or k[1] in keep)
     }
+
+
+def _every_district_count() -> dict[int | None, int]:
+    rows = Enterprise.objects.values_list("organisation__district").annotate(n=Count("pk"))
+    return dict(rows)
+
+
+def warm_figures() -> None:
+    """Count the cached city figures now: a task that changed the registry calls this, so that the
+    first person to open a workbench afterwards does not wait for them (with a shared cache)."""
+    fact_year_counts()
+    summaries.cached(summaries.FACTS, "district_counts", _every_district_count)
+    summaries.cached(summaries.FACTS, "label_counts", _every_label_count)
 
 
 def _every_label_count() -> dict[tuple[int, int | None, str], int]:

@@ -911,3 +911,9 @@ def _granted_counts() -> dict[tuple[int, int | None], int]:
         return {(p, d): n for p, d, n in rows}
 
     return summaries.cached((summaries.POLICIES, summaries.FACTS), "granted_counts", count)
+
+
+def warm_figures() -> None:
+    """Count the cached coverage figures now (the policy task calls this after a run)."""
+    _result_counts()
+    _granted_counts()

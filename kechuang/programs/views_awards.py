@@ -318,6 +318,10 @@ def award_action(request, pk: int, action: str):
             ms = _part(Milestone, award, post.get("milestone"))
             svc.mark_milestone(user, ms, post.get("status", ""), post.get("note", ""), post.get("on") or None)
             messages.success(request, _("已登记节点完成情况"))
+        elif action == "report_milestone":
+            ms = _part(Milestone, award, post.get("milestone"))
+            svc.report_milestone(user, ms, post.get("note", ""), post.get("done_on") or None)
+            messages.success(request, _("已报告节点完成情况，待市局确认"))
         elif action == "pay":
             tr = _part(Tranche, award, post.get("tranche"))
             svc.pay_tranche(user, tr, post.get("paid_on") or None)

@@ -664,9 +664,14 @@ def mark_milestone(user, milestone: Milestone, status: str, note: str = "", on=N
         raise ValidationError({"status": _("节点“%(t)s”已是该状态") % {"t": milestone.title}})
     if status == Milestone.Status.MISSED and not (note or "").strip():
         raise ValidationError({"note": _("登记节点未按期完成须说明情况")})
-    on = _date(on, "done_on", _("完成日期")) if on else timezone.localdate()
+    reported = milestone.status == Milestone.Status.REPORTED
+    if on:
+        on = _date(on, "done_on", _("完成日期"))
+    else:  # confirming the unit's report keeps the day the unit said the milestone was reached
+        on = milestone.done_on if reported and milestone.done_on else timezone.localdate()
     milestone.status = status
-    milestone.note = (note or "").strip()
+    # Staff confirming without a word keep the unit's own account of the work.
+    milestone.note = (note or "").strip() or (milestone.note if reported else "")
     milestone.done_on = on if status == Milestone.Status.DONE else None
     milestone.save()
     _note(
@@ -680,6 +685,52 @@ def mark_milestone(user, milestone: Milestone, status: str, note: str = "", on=N
             "s": milestone.get_status_display(),
             "n": f"（{milestone.note}）" if milestone.note else "",
         },
+    )
+    return milestone
+
+
+MILESTONE_REPORT_MAX = 2000
+
+
+@transaction.atomic
+def report_milestone(user, milestone: Milestone, note: str, on=None) -> Milestone:
+    """The project's own unit reports a milestone reached (节点完成情况报告): the milestone then waits for
+    the bureau's staff to confirm it (``mark_milestone``), which is what releases a tranche tied to it."""
+    milestone = (
+        Milestone.objects.select_for_update(of=("self",))
+        .select_related("award__application")
+        .get(pk=milestone.pk)
+    )
+    award = milestone.award
+    if not is_owner(user, award):
+        raise PermissionDenied(_("只有项目承担单位可以报告本项目的节点完成情况"))
+    if award.status not in RUNNING:
+        raise ValidationError(
+            {"status": _("项目当前为“%(s)s”，不能报告节点完成情况") % {"s": award.get_status_display()}}
+        )
+    if milestone.status == Milestone.Status.REPORTED:
+        raise ValidationError({"status": _("节点“%(t)s”已报告，正等待市局确认") % {"t": milestone.title}})
+    if milestone.status == Milestone.Status.DONE:
+        raise ValidationError({"status": _("节点“%(t)s”已确认完成") % {"t": milestone.title}})
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("请填写完成情况说明：做了什么、取得了哪些成果")})
+    if len(note) > MILESTONE_REPORT_MAX:
+        raise ValidationError({"note": _("完成情况说明不能超过%(n)s字") % {"n": MILESTONE_REPORT_MAX}})
+    today = timezone.localdate()
+    on = _date(on, "done_on", _("完成日期")) if on else today
+    if on > today:
+        raise ValidationError({"done_on": _("完成日期不能晚于今天")})
+    milestone.status = Milestone.Status.REPORTED
+    milestone.note = note
+    milestone.done_on = on
+    milestone.save()
+    _note(
+        user,
+        award,
+        "milestone_reported",
+        _("节点%(i)s“%(t)s”：单位报告于%(d)s完成（%(n)s）")
+        % {"i": milestone.seq, "t": milestone.title, "d": on.isoformat(), "n": note[:60]},
     )
     return milestone
 
