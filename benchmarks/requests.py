@@ -26,7 +26,9 @@ USERS = {
     "district": "district_zhangdian",
     "enterprise": "ent_hightech",
 }
-ROLE_PAGES = {"enterprise": {"/", "/policies/package/", "/matching/demands/", "/notifications/"}}
+# The policy package is the enterprise's own page; staff are refused it.
+ROLE_PAGES = {role: set(PAGES) - {"/policies/package/"} for role in ("city", "leader", "district")}
+ROLE_PAGES["enterprise"] = {"/", "/policies/package/", "/matching/demands/", "/notifications/"}
 
 
 def main() -> int:
@@ -42,9 +44,12 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kechuang.settings")
     os.environ.setdefault("KECHUANG_DATA_DIR", "/tmp/kechuang-bench-requests")
     Path(os.environ["KECHUANG_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    import logging
+
     import django
 
     django.setup()
+    logging.getLogger("django.request").setLevel(logging.ERROR)  # refusals are counted, not printed
     from django.conf import settings
     from django.db import connection
     from django.test import Client
@@ -55,7 +60,9 @@ def main() -> int:
     settings.ALLOWED_HOSTS = ["*"]
     from kechuang.enterprises.models import Enterprise
 
-    print(f"{connection.vendor}, {Enterprise.objects.count():,} enterprises")
+    print(
+        f"{connection.vendor}, {Enterprise.objects.count():,} enterprises; load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"  {'role':10} {'page':22} {'cold ms':>8} {'warm ms':>8} {'queries':>8}")
     for role, username in USERS.items():
         client = Client()
@@ -78,6 +85,7 @@ def main() -> int:
             print(f"  {role:10} {path:22} {times[0] * 1000:8.0f} {warm * 1000:8.0f} {queries:8}{flag}")
             for q in sorted(first, key=lambda q: -float(q["time"]))[: args.slowest]:
                 print(f"      {float(q['time']) * 1000:7.0f} ms  {q['sql'][:160]}")
+    print(f"load average after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
 
 

@@ -788,24 +788,13 @@ def coverage(user, policy: Policy) -> dict:
     districts = list(visible_districts(user))
     keys = ("eligible", "ineligible", "unknown", "applied", "granted")
     rows = {d.pk: dict.fromkeys(keys, 0) for d in districts}
+    # Counted once per change of the data (kechuang.core.summaries), for every district at once.
     if policy.current_version_id:
-        results = (
-            PolicyResult.objects.filter(version_id=policy.current_version_id, is_current=True)
-            .filter(_district_scope(user, "enterprise__organisation__district_id"))
-            .values_list("enterprise__organisation__district_id", "status")
-            .annotate(n=Count("pk"))
-        )
-        for district_id, status, n in results:
-            if district_id in rows:
+        for (version_id, status, district_id), n in _result_counts(published_only=False).items():
+            if version_id == policy.current_version_id and district_id in rows:
                 rows[district_id][status] += n
-    cases = (
-        PolicyCase.objects.filter(policy=policy)
-        .filter(_district_scope(user, "enterprise__organisation__district_id"))
-        .values_list("enterprise__organisation__district_id", "state")
-        .annotate(n=Count("pk"))
-    )
-    for district_id, state, n in cases:
-        if district_id not in rows:
+    for (policy_id, state, district_id), n in _case_counts().items():
+        if policy_id != policy.pk or district_id not in rows:
             continue
         if state in (PolicyCase.State.APPLIED, PolicyCase.State.GRANTED):
             rows[district_id]["applied"] += n
@@ -886,34 +875,48 @@ def library(user) -> list[dict]:
     return out
 
 
-def _result_counts() -> dict[tuple[int, str, int | None], int]:
-    """Current results of published versions, {(version, status, district): n}, counted once per change
-    of the policy data or of the enterprises' districts (kechuang.core.summaries)."""
+def _result_counts(*, published_only: bool = True) -> dict[tuple[int, str, int | None], int]:
+    """Current results, {(version, status, district): n} (of published versions only, or of every
+    version), counted once per change of the policy data or of the enterprises' districts
+    (kechuang.core.summaries)."""
 
     def count():
         rows = (
-            PolicyResult.objects.filter(is_current=True, version__status=PolicyVersion.Status.PUBLISHED)
-            .values_list("version_id", "status", "enterprise__organisation__district_id")
+            PolicyResult.objects.filter(is_current=True)
+            .values_list("version_id", "version__status", "status", "enterprise__organisation__district_id")
             .annotate(n=Count("pk"))
         )
-        return {(v, s, d): n for v, s, d, n in rows}
+        return {(v, vs, s, d): n for v, vs, s, d, n in rows}
 
-    return summaries.cached((summaries.POLICIES, summaries.FACTS), "result_counts", count)
+    every = summaries.cached((summaries.POLICIES, summaries.FACTS), "result_counts", count)
+    out: dict[tuple[int, str, int | None], int] = defaultdict(int)
+    for (v, vs, s, d), n in every.items():
+        if not published_only or vs == PolicyVersion.Status.PUBLISHED:
+            out[(v, s, d)] += n
+    return out
+
+
+def _case_counts() -> dict[tuple[int, str, int | None], int]:
+    """Cases, {(policy, state, district): n}, counted once per change (as ``_result_counts``)."""
+
+    def count():
+        rows = PolicyCase.objects.values_list(
+            "policy_id", "state", "enterprise__organisation__district_id"
+        ).annotate(n=Count("pk"))
+        return {(p, s, d): n for p, s, d, n in rows}
+
+    return summaries.cached((summaries.POLICIES, summaries.FACTS), "case_counts", count)
 
 
 def _granted_counts() -> dict[tuple[int, int | None], int]:
-    def count():
-        rows = (
-            PolicyCase.objects.filter(state=PolicyCase.State.GRANTED)
-            .values_list("policy_id", "enterprise__organisation__district_id")
-            .annotate(n=Count("pk"))
-        )
-        return {(p, d): n for p, d, n in rows}
-
-    return summaries.cached((summaries.POLICIES, summaries.FACTS), "granted_counts", count)
+    out: dict[tuple[int, int | None], int] = defaultdict(int)
+    for (policy_id, state, district_id), n in _case_counts().items():
+        if state == PolicyCase.State.GRANTED:
+            out[(policy_id, district_id)] += n
+    return out
 
 
 def warm_figures() -> None:
     """Count the cached coverage figures now (the policy task calls this after a run)."""
     _result_counts()
-    _granted_counts()
+    _case_counts()
