@@ -26,6 +26,7 @@ from kechuang.core import summaries
 from kechuang.core.models import District, Role, User
 from kechuang.core.notify import notify as notify_users
 from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, Decision, can_read, role_of
+from kechuang.core.spreadsheets import Column
 from kechuang.engines import rules as engine
 from kechuang.enterprises.models import Enterprise, YearlyFacts
 
@@ -827,7 +828,7 @@ def export_rows(user, policy: Policy):
     """The 免申即享 list (for an auto-grant policy) or the list of eligible firms, as spreadsheet rows."""
     headers = [
         _("统一社会信用代码"), _("企业名称"), _("所属区县"), _("政策"), _("版本"), _("数据年度"),
-        _("判定日期"), _("得分"), _("兑现状态"),
+        Column(_("判定日期"), "date"), Column(_("得分"), "number"), _("兑现状态"),
     ]  # fmt: skip
     states = dict(PolicyCase.State.choices)
     qs = eligible_list(user, policy)

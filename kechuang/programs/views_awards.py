@@ -140,6 +140,7 @@ def call_awards(request, pk: int):
             "budget_wan": services.wan(call.total_budget_yuan),
             "passing": svc.PASSING_SCORE,
             "can_manage": svc.can_manage(user).allowed,
+            "can_approve": svc.can_approve(user).allowed,
             "transitions": workflow.history(call),
         },
     )
@@ -246,6 +247,7 @@ def award_detail(request, pk: int):
             "replaced_by": award.replaced_by.all(),
             "transitions": workflow.history(award),
             "can_manage": can_manage,
+            "can_approve": svc.can_approve(user).allowed,
             "is_owner": owner,
             "notice_over": award.notice_ends is not None and today > award.notice_ends,
             "rows": _contract_rows(),

@@ -85,6 +85,18 @@ def todos(user):
                 else reverse("programme_calls")
             )
             items.append(Todo(_("待审核的申报指南"), len(guides), url))
+    if role in (Role.LEADER, Role.ADMIN):
+        waiting = awards_services.awaiting_approval(today)
+        n = waiting.count()
+        if n:
+            calls = set(waiting.values_list("call_id", flat=True)[:2])
+            if n == 1:
+                url = reverse("programme_award_detail", args=[waiting.first().pk])
+            elif len(calls) == 1:
+                url = reverse("programme_call_awards", args=[calls.pop()])
+            else:
+                url = reverse("programme_awards")
+            items.append(Todo(_("公示期满、待正式立项的项目"), n, url))
     if role == Role.EXPERT:
         items.extend(_expert_todos(user, today))
     if role == Role.ENTERPRISE and user.organisation_id:

@@ -79,6 +79,24 @@ def can_manage(user) -> Decision:
     return Decision(False, _("只有市局工作人员可以办理立项和项目管理"))
 
 
+def can_approve(user) -> Decision:
+    """Formal approval (正式立项) after the notice: the bureau's leaders decide it; city staff may carry
+    it out on their behalf."""
+    if role_of(user) in CITY_WRITERS or role_of(user) == Role.LEADER:
+        return Decision(True)
+    return Decision(False, _("正式立项须由局领导或市局工作人员办理"))
+
+
+def awaiting_approval(today: dt.date | None = None) -> QuerySet[Award]:
+    """Awards whose notice is over with no objection open: what waits for the formal approval."""
+    today = today or timezone.localdate()
+    return (
+        Award.objects.filter(status=Award.Status.IN_NOTICE, notice_ends__lt=today)
+        .exclude(objections__status=Objection.Status.OPEN)
+        .order_by("notice_ends", "call_id", "rank", "pk")
+    )
+
+
 def visible_awards(user) -> QuerySet[Award]:
     qs = Award.objects.select_related("call__programme_type", "application__applicant__district")
     return qs.filter(
@@ -485,7 +503,7 @@ def handle_objection(user, objection: Objection, decision: str, response: str) -
 @transaction.atomic
 def approve(user, award: Award, today: dt.date | None = None) -> Award:
     """Formal approval (正式立项): only after the notice period and with no objection open."""
-    can_manage(user).enforce()
+    can_approve(user).enforce()
     today = today or timezone.localdate()
     award = Award.objects.select_for_update(of=("self",)).select_related("application").get(pk=award.pk)
     workflow.guard(award, "approve", _("正式立项"))
