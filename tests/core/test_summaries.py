@@ -140,3 +140,14 @@ def test_the_navigation_count_is_fresh_on_the_workbench(client, data):
     client.force_login(staff)
     assert 'data-testid="todo-count">42<' in client.get(reverse("notifications")).content.decode()
     assert 'data-testid="todo-count">42<' not in client.get(reverse("home")).content.decode()
+
+
+def test_the_unfiltered_list_total_comes_from_the_cached_counts_and_follows_new_firms(client, data):
+    staff, district = data["users"]["staff"], data["users"]["district"]
+    assert registry.unfiltered_count(staff) == 3 and registry.unfiltered_count(district) == 2
+    assert registry.unfiltered_count(data["users"]["enterprise"]) is None  # counted directly
+    f.enterprise(data["zd"])
+    assert registry.unfiltered_count(staff) == 4 and registry.unfiltered_count(district) == 3
+    client.force_login(district)
+    page = client.get(reverse("enterprise_list")).context["page"]
+    assert page.paginator.count == 3
