@@ -213,7 +213,8 @@ def main() -> int:
             results, elapsed = phase(users, args.saturate, (0.0, 0.0))
             report(f"{args.users} users, no think time (saturation)", results, elapsed)
         processes = args.app_servers * args.web_workers + 2
-        print(f"\nPostgreSQL connections seen at most: {top.max_connections} ")
+        print(f"\nPostgreSQL client connections seen at most: {top.max_connections}")
+        print(f"  other backends of the database seen at most (not connections): {top.max_others or 'none'}")
         print(
             f"  bound: ({args.app_servers} app servers × {args.web_workers} processes + 2 workers) × pool {args.web_threads} = {processes * args.web_threads}"
         )

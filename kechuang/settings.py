@@ -241,6 +241,18 @@ HUEY = {
     "consumer": {"workers": TASK_WORKERS, "worker_type": "thread"},
 }
 
+# Django's cache: the figures counted from the data (kechuang.core.summaries), the to-do counts and the
+# sign-in throttle. In Redis when it is configured, so every app server shares one copy and a figure
+# a worker counts after an import serves every process; otherwise in each process's memory.
+if _redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "KEY_PREFIX": "kechuang-cache",
+        }
+    }
+
 EMAIL_BACKEND = os.environ.get("KECHUANG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("KECHUANG_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("KECHUANG_EMAIL_PORT", "25"))

@@ -164,6 +164,22 @@ def add_source(source: Source) -> None:
         SOURCES.append(source)
 
 
+def narrow(qs: QuerySet, c: Criteria, *, at: str, user: str | None, object_id: str | None) -> QuerySet:
+    """What every trail filters the same way: by who (the ``user`` foreign key), which object (the
+    ``object_id`` field) and when (the ``at`` field, ``start`` inclusive, ``end`` exclusive); newest
+    first. A trail with a filter of its own (a user name typed at a failed sign-in) passes
+    ``user=None`` and applies it itself."""
+    if user is not None and c.user_ids is not None:
+        qs = qs.filter(**{f"{user}__in": c.user_ids})
+    if object_id is not None and c.object_id:
+        qs = qs.filter(**{object_id: c.object_id})
+    if c.start:
+        qs = qs.filter(**{f"{at}__gte": c.start})
+    if c.end:
+        qs = qs.filter(**{f"{at}__lt": c.end})
+    return qs.order_by(f"-{at}", "-pk")
+
+
 def can_view(user) -> Decision:
     if user.is_superuser or getattr(user, "role", "") == Role.ADMIN:
         return Decision(True)
@@ -183,13 +199,7 @@ def _access_query(c: Criteria):
         qs = qs.filter(q)
     if c.object_type:
         qs = qs.filter(object_type=c.object_type)
-    if c.object_id:
-        qs = qs.filter(object_id=c.object_id)
-    if c.start:
-        qs = qs.filter(at__gte=c.start)
-    if c.end:
-        qs = qs.filter(at__lt=c.end)
-    return qs.order_by("-at", "-pk")
+    return narrow(qs, c, at="at", user=None, object_id="object_id")
 
 
 def _access_entry(log: AccessLog) -> Entry:
@@ -228,15 +238,7 @@ def _history_source(historical, model) -> Source:
         if c.object_type and c.object_type != label:
             return None
         qs = historical.objects.select_related("history_user")
-        if c.user_ids is not None:
-            qs = qs.filter(history_user_id__in=c.user_ids)
-        if c.object_id:
-            qs = qs.filter(**{pk_name: c.object_id})
-        if c.start:
-            qs = qs.filter(history_date__gte=c.start)
-        if c.end:
-            qs = qs.filter(history_date__lt=c.end)
-        return qs.order_by("-history_date", "-history_id")
+        return narrow(qs, c, at="history_date", user="history_user_id", object_id=pk_name)
 
     def entry(h) -> Entry:
         try:

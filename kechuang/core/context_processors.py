@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.urls import reverse
 
+from . import summaries
 from .models import Role
 from .registry import NAV, todos_for
 from .users.services import can_manage_users
@@ -22,6 +23,6 @@ def navigation(request):
     context["nav_items"] = items
     context["unread_count"] = user.notifications.filter(read_at__isnull=True).count()
     context["manages_users"] = can_manage_users(user).allowed
-    context["todo_count"] = sum(t.count for t in todos_for(user))
+    context["todo_count"] = summaries.todo_count(user, lambda: sum(t.count for t in todos_for(user)))
     context["sees_backups"] = role == Role.ADMIN
     return context

@@ -303,3 +303,21 @@ class ClosedYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class DataVersion(models.Model):
+    """The version of one body of data (a *topic*, e.g. enterprises and their facts and labels) that
+    figures counted from it are cached under (kechuang.core.summaries). Database triggers on the topic's
+    tables give it a new token in the same transaction as any insert, update or delete, so a figure
+    counted before a change is never shown after it. Not edited by people: no history."""
+
+    topic = models.CharField(_("数据类别"), max_length=32, primary_key=True)
+    token = models.CharField(_("版本"), max_length=64)
+    changed_at = models.DateTimeField(_("变更时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("数据版本")
+        verbose_name_plural = _("数据版本")
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.token[:8]}"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import backups, health, statyear
+from . import backups, health, statyear, summaries
 from .models import ClosedYear
 from .registry import PANELS, PICKERS, charts_for, search, todos_for
 from .sessions import end_session, live_sessions
@@ -27,11 +27,14 @@ def home(request):
          "kind": c.kind, "unit": str(c.unit)}
         for i, c in enumerate(charts_for(request.user))
     ]  # fmt: skip
+    todos = todos_for(request.user)
+    # The navigation's count (cached for a minute on other pages) is counted afresh here.
+    summaries.remember_todo_count(request.user, sum(t.count for t in todos))
     return render(
         request,
         "core/home.html",
         {
-            "todos": todos_for(request.user),
+            "todos": todos,
             "today": timezone.localdate(),
             "charts": charts,
             "panels": [mark_safe(h) for h in panels],

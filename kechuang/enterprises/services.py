@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from kechuang.core import statyear
+from kechuang.core import statyear, summaries
 from kechuang.core.industries import SECTIONS, section_label
 from kechuang.core.models import District, Role
-from kechuang.core.permissions import can_read, can_write, scope_q
+from kechuang.core.permissions import CITY_READERS, can_read, can_write, role_of, scope_q
 from kechuang.core.spreadsheets import Column
 from kechuang.engines import labels as label_engine
 
@@ -79,10 +79,14 @@ def search_enterprises(
     return qs
 
 
-def page_of_enterprises(qs: QuerySet[Enterprise], page_number, per_page: int):
+def page_of_enterprises(qs: QuerySet[Enterprise], page_number, per_page: int, *, count: int | None = None):
     """A page of ``qs`` in registration order, paginated on ids only, then the page's rows fetched
-    with their organisation and district: deep pages then cost an index walk, not 50k joined rows."""
-    page = Paginator(qs.order_by("pk").values_list("pk", flat=True), per_page).get_page(page_number)
+    with their organisation and district: deep pages then cost an index walk, not 50k joined rows.
+    ``count``, when the caller knows it (``unfiltered_count``), spares counting ``qs``."""
+    paginator = Paginator(qs.order_by("pk").values_list("pk", flat=True), per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: the instance's value wins
+    page = paginator.get_page(page_number)
     ids = list(page.object_list)
     found = Enterprise.objects.select_related("organisation__district").in_bulk(ids)
     page.object_list = [found[i] for i in ids if i in found]
@@ -392,47 +396,116 @@ def statistical_year() -> int | None:
     closed = statyear.latest_closed()
     if closed is not None:
         return closed
-    counts = dict(YearlyFacts.objects.values_list("year").annotate(n=Count("pk")))
+    counts = fact_year_counts()
     if not counts:
         return None
     best = max(counts.values())
     return max(y for y, n in counts.items() if n >= COMPLETE_COVERAGE * best)
 
 
+def fact_year_counts() -> dict[int, int]:
+    """Enterprises with facts, year by year (counted once per change of the registry's data)."""
+    return summaries.cached(
+        summaries.FACTS,
+        "fact_years",
+        lambda: dict(YearlyFacts.objects.values_list("year").annotate(n=Count("pk"))),
+    )
+
+
 def fact_years() -> list[int]:
     """Every year that has yearly facts, latest first: the years a user may pick on the home page."""
-    return list(YearlyFacts.objects.values_list("year", flat=True).distinct().order_by("-year"))
+    return sorted(fact_year_counts(), reverse=True)
+
+
+def _scope_districts(user) -> list[int] | None:
+    """The districts whose every enterprise ``user`` reads (city roles: all), or None when the user's
+    scope is not whole districts (an enterprise reads only itself)."""
+    role = role_of(user)
+    if role in CITY_READERS:
+        return list(District.objects.values_list("pk", flat=True))
+    if role == Role.DISTRICT_STAFF:
+        return [user.district_id] if user.district_id else []
+    return None
+
+
+def district_counts(user) -> dict[int | None, int]:
+    """Enterprises per district, within ``user``'s scope."""
+    districts = _scope_districts(user)
+    if districts is None:
+        rows = visible_enterprises(user).values("organisation__district").annotate(n=Count("pk"))
+        return {row["organisation__district"]: row["n"] for row in rows}
+    every = summaries.cached(summaries.FACTS, "district_counts", _every_district_count)
+    if role_of(user) in CITY_READERS:
+        return every
+    return {d: n for d, n in every.items() if d in districts}
+
+
+def unfiltered_count(user) -> int | None:
+    """How many enterprises ``user`` reads, from the cached district counts (None when the user's scope
+    is not whole districts): the unfiltered list's total without counting 100,000 rows per page."""
+    if _scope_districts(user) is None:
+        return None
+    return sum(district_counts(user).values())
+
+
+def label_counts(user, years: Iterable[int] | None = None) -> dict[tuple[int, int | None, str], int]:
+    """Enterprises holding each label (status YES), as {(year, district, code): n} within ``user``'s
+    scope and ``years`` (all when None). The whole city's table is counted once per change of the
+    registry's data and cut to the user's districts; a narrower scope is counted directly."""
+    years = None if years is None else set(years)
+    districts = _scope_districts(user)
+    if districts is None:
+        qs = DerivedLabel.objects.filter(
+            enterprise__in=visible_enterprises(user), status=DerivedLabel.Status.YES
+        )
+        if years is not None:
+            qs = qs.filter(year__in=years)
+        rows = qs.values_list("year", "enterprise__organisation__district", "code").annotate(n=Count("pk"))
+        return {(y, d, c): n for y, d, c, n in rows}
+    every = summaries.cached(summaries.FACTS, "label_counts", _every_label_count)
+    keep = None if role_of(user) in CITY_READERS else set(districts)
+    return {
+        k: n for k, n in every.items() if (years is None or k[0] in years) and (keep is None or k[1] in keep)
+    }
+
+
+def _every_district_count() -> dict[int | None, int]:
+    rows = Enterprise.objects.values_list("organisation__district").annotate(n=Count("pk"))
+    return dict(rows)
+
+
+def warm_figures() -> None:
+    """Count the cached city figures now: a task that changed the registry calls this, so that the
+    first person to open a workbench afterwards does not wait for them (with a shared cache)."""
+    fact_year_counts()
+    summaries.cached(summaries.FACTS, "district_counts", _every_district_count)
+    summaries.cached(summaries.FACTS, "label_counts", _every_label_count)
+
+
+def _every_label_count() -> dict[tuple[int, int | None, str], int]:
+    rows = (
+        DerivedLabel.objects.filter(status=DerivedLabel.Status.YES)
+        .values_list("year", "enterprise__organisation__district", "code")
+        .annotate(n=Count("pk"))
+    )
+    return {(y, d, c): n for y, d, c, n in rows}
 
 
 def overview(user, year: int | None = None) -> dict:
     """Figures for a staff home page: per district, enterprises and labels of ``year`` (by default the
     statistical year)."""
-    enterprises = visible_enterprises(user)
     default = statistical_year()
     latest = year or default
-    by_district = {
-        row["organisation__district"]: row
-        for row in enterprises.values("organisation__district").annotate(n=Count("pk"))
-    }
-    label_counts: dict[tuple[int, str], int] = {}
-    if latest:
-        for row in (
-            DerivedLabel.objects.filter(
-                enterprise__in=enterprises, year=latest, status=DerivedLabel.Status.YES
-            )
-            .values("enterprise__organisation__district", "code")
-            .annotate(n=Count("pk"))
-        ):
-            label_counts[(row["enterprise__organisation__district"], row["code"])] = row["n"]
+    by_district = district_counts(user)
+    counts = label_counts(user, [latest]) if latest else {}
     districts = []
     for d in visible_districts(user):
-        n = by_district.get(d.pk, {}).get("n", 0)
         districts.append(
             {
                 "district": d,
-                "enterprises": n,
-                "above_scale": label_counts.get((d.pk, "above_scale"), 0),
-                "rd_active": label_counts.get((d.pk, "rd_active"), 0),
+                "enterprises": by_district.get(d.pk, 0),
+                "above_scale": counts.get((latest, d.pk, "above_scale"), 0),
+                "rd_active": counts.get((latest, d.pk, "rd_active"), 0),
             }
         )
     totals = {k: sum(row[k] for row in districts) for k in ("enterprises", "above_scale", "rd_active")}

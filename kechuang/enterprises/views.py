@@ -28,7 +28,8 @@ def _filtered(request):
 def enterprise_list(request):
     _require_registry_access(request.user)
     form, filters, qs = _filtered(request)
-    page = services.page_of_enterprises(qs, request.GET.get("page"), settings.KECHUANG_PAGE_SIZE)
+    count = None if any(filters.values()) else services.unfiltered_count(request.user)
+    page = services.page_of_enterprises(qs, request.GET.get("page"), settings.KECHUANG_PAGE_SIZE, count=count)
     rows = services.list_rows(page.object_list, year=filters.get("year"))
     query = request.GET.copy()
     query.pop("page", None)

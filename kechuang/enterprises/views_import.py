@@ -9,14 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kechuang.core import audit
 from kechuang.core.imports import fail_interrupted_imports
 from kechuang.core.models import ImportRun, Role
-from kechuang.core.spreadsheets import XLSX_TYPE
+from kechuang.core.spreadsheets import XLSX_TYPE, Column
 
 from . import importing, tasks
 
@@ -81,14 +80,30 @@ def _export_runs(request):
     runs = ImportRun.objects.filter(kind=importing.KIND).select_related("user")
     if not (user.is_superuser or user.role in (Role.ADMIN, Role.BUREAU_STAFF)):
         runs = runs.filter(user=user)
-    headers = [_("导入时间"), _("导入人"), _("文件名"), _("数据行数"), _("结果"), _("问题数")]
-    headers += [_("新增企业"), _("更新企业"), _("新增年度数据"), _("更新年度数据"), _("未变化年度数据")]
+    headers = [
+        Column(_("导入时间"), "datetime"),
+        _("导入人"),
+        _("文件名"),
+        Column(_("数据行数"), "int"),
+        _("结果"),
+    ]
+    headers += [
+        Column(label, "int")
+        for label in (
+            _("问题数"),
+            _("新增企业"),
+            _("更新企业"),
+            _("新增年度数据"),
+            _("更新年度数据"),
+            _("未变化年度数据"),
+        )
+    ]
 
     def rows():
         for run in runs.iterator(chunk_size=500):
             c = run.counts or {}
             yield [
-                timezone.localtime(run.created_at).strftime("%Y-%m-%d %H:%M"),
+                run.created_at,
                 str(run.user or _("命令行")),
                 run.filename,
                 run.rows,

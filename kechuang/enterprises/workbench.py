@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -13,7 +12,6 @@ from kechuang.core.permissions import CITY_WRITERS, role_of
 from kechuang.core.registry import Chart, SearchGroup, SearchHit, Todo
 
 from . import importing, services
-from .models import DerivedLabel
 
 FAILED_IMPORT_DAYS = 30
 
@@ -41,16 +39,14 @@ def todos(user):
     return [Todo(_("导入被拒绝、尚未重新导入的年度数据文件"), len(failed), url)]
 
 
-def _label_counts(user, years=None, by_district: bool = False):
-    qs = DerivedLabel.objects.filter(
-        enterprise__in=services.visible_enterprises(user),
-        status=DerivedLabel.Status.YES,
-        code__in=("above_scale", "rd_active"),
-    )
-    if years is not None:
-        qs = qs.filter(year__in=years)
-    key = "enterprise__organisation__district" if by_district else "year"
-    return {(row[key], row["code"]): row["n"] for row in qs.values(key, "code").annotate(n=Count("pk"))}
+def _label_counts(user, years, by_district: bool = False) -> dict:
+    """{(year or district, code): enterprises} of the two labels the charts show (cached counts)."""
+    out: dict = {}
+    for (year, district, code), n in services.label_counts(user, years).items():
+        if code in ("above_scale", "rd_active"):
+            key = (district if by_district else year, code)
+            out[key] = out.get(key, 0) + n
+    return out
 
 
 def trend_chart(user):

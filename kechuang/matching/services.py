@@ -986,8 +986,9 @@ def achievement_export(qs):
 
 def match_export(qs):
     headers = [
-        _("编号"), _("匹配类型"), _("需求"), _("成果"), _("专家"), _("企业"), _("区县"), _("排名"), _("匹配度"),
-        _("匹配理由"), _("对接状态"), _("状态说明"), _("对接活动"), _("签约金额（万元）"), _("更新时间"),
+        Column(_("编号"), "int"), _("匹配类型"), _("需求"), _("成果"), _("专家"), _("企业"), _("区县"),
+        Column(_("排名"), "int"), Column(_("匹配度"), "number"), Column(_("匹配理由"), width=50), _("对接状态"),
+        _("状态说明"), _("对接活动"), Column(_("签约金额（万元）"), "wan_yuan"), Column(_("更新时间"), "datetime"),
     ]  # fmt: skip
 
     def rows():
@@ -1005,9 +1006,16 @@ def match_export(qs):
 
 
 def event_export(qs):
-    headers = [_("活动名称"), _("活动类型"), _("举办日期"), _("举办地点"), _("主办区县"), _("主办单位")]
-    headers += [str(Event._meta.get_field(n).verbose_name) for n in Event.FIGURES]
-    headers += [_("签约金额（万元）")]
+    headers = [
+        _("活动名称"),
+        _("活动类型"),
+        Column(_("举办日期"), "date"),
+        _("举办地点"),
+        _("主办区县"),
+        _("主办单位"),
+    ]
+    headers += [Column(str(Event._meta.get_field(n).verbose_name), "int") for n in Event.FIGURES]
+    headers += [Column(_("签约金额（万元）"), "wan_yuan")]
 
     def rows():
         for e in qs:

@@ -22,9 +22,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kechuang.core import summaries
 from kechuang.core.models import District, Role, User
 from kechuang.core.notify import notify as notify_users
 from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, Decision, can_read, role_of
+from kechuang.core.spreadsheets import Column
 from kechuang.engines import rules as engine
 from kechuang.enterprises.models import Enterprise, YearlyFacts
 
@@ -787,24 +789,13 @@ def coverage(user, policy: Policy) -> dict:
     districts = list(visible_districts(user))
     keys = ("eligible", "ineligible", "unknown", "applied", "granted")
     rows = {d.pk: dict.fromkeys(keys, 0) for d in districts}
+    # Counted once per change of the data (kechuang.core.summaries), for every district at once.
     if policy.current_version_id:
-        results = (
-            PolicyResult.objects.filter(version_id=policy.current_version_id, is_current=True)
-            .filter(_district_scope(user, "enterprise__organisation__district_id"))
-            .values_list("enterprise__organisation__district_id", "status")
-            .annotate(n=Count("pk"))
-        )
-        for district_id, status, n in results:
-            if district_id in rows:
+        for (version_id, status, district_id), n in _result_counts(published_only=False).items():
+            if version_id == policy.current_version_id and district_id in rows:
                 rows[district_id][status] += n
-    cases = (
-        PolicyCase.objects.filter(policy=policy)
-        .filter(_district_scope(user, "enterprise__organisation__district_id"))
-        .values_list("enterprise__organisation__district_id", "state")
-        .annotate(n=Count("pk"))
-    )
-    for district_id, state, n in cases:
-        if district_id not in rows:
+    for (policy_id, state, district_id), n in _case_counts().items():
+        if policy_id != policy.pk or district_id not in rows:
             continue
         if state in (PolicyCase.State.APPLIED, PolicyCase.State.GRANTED):
             rows[district_id]["applied"] += n
@@ -837,7 +828,7 @@ def export_rows(user, policy: Policy):
     """The 免申即享 list (for an auto-grant policy) or the list of eligible firms, as spreadsheet rows."""
     headers = [
         _("统一社会信用代码"), _("企业名称"), _("所属区县"), _("政策"), _("版本"), _("数据年度"),
-        _("判定日期"), _("得分"), _("兑现状态"),
+        Column(_("判定日期"), "date"), Column(_("得分"), "number"), _("兑现状态"),
     ]  # fmt: skip
     states = dict(PolicyCase.State.choices)
     qs = eligible_list(user, policy)
@@ -867,20 +858,15 @@ def export_rows(user, policy: Policy):
 def library(user) -> list[dict]:
     """Every policy with its current version and the counts of its current results in scope."""
     can_view_library(user).enforce()
+    district = user.district_id if role_of(user) == Role.DISTRICT_STAFF else None
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for vpk, status, n in (
-        PolicyResult.objects.filter(is_current=True, version__status=PolicyVersion.Status.PUBLISHED)
-        .filter(_district_scope(user, "enterprise__organisation__district_id"))
-        .values_list("version_id", "status")
-        .annotate(n=Count("pk"))
-    ):
-        counts[vpk][status] = n
-    granted = dict(
-        PolicyCase.objects.filter(state=PolicyCase.State.GRANTED)
-        .filter(_district_scope(user, "enterprise__organisation__district_id"))
-        .values_list("policy_id")
-        .annotate(n=Count("pk"))
-    )
+    for (vpk, status, d), n in _result_counts().items():
+        if district is None or d == district:
+            counts[vpk][status] = counts[vpk].get(status, 0) + n
+    granted: dict[int, int] = defaultdict(int)
+    for (policy_id, d), n in _granted_counts().items():
+        if district is None or d == district:
+            granted[policy_id] += n
     out = []
     for p in Policy.objects.select_related("current_version").annotate(
         drafts=Count("versions", filter=Q(versions__status=PolicyVersion.Status.DRAFT))
@@ -888,3 +874,50 @@ def library(user) -> list[dict]:
         c = counts.get(p.current_version_id, {})
         out.append({"policy": p, "counts": c, "granted": granted.get(p.pk, 0), "drafts": p.drafts})
     return out
+
+
+def _result_counts(*, published_only: bool = True) -> dict[tuple[int, str, int | None], int]:
+    """Current results, {(version, status, district): n} (of published versions only, or of every
+    version), counted once per change of the policy data or of the enterprises' districts
+    (kechuang.core.summaries)."""
+
+    def count():
+        rows = (
+            PolicyResult.objects.filter(is_current=True)
+            .values_list("version_id", "version__status", "status", "enterprise__organisation__district_id")
+            .annotate(n=Count("pk"))
+        )
+        return {(v, vs, s, d): n for v, vs, s, d, n in rows}
+
+    every = summaries.cached((summaries.POLICIES, summaries.FACTS), "result_counts", count)
+    out: dict[tuple[int, str, int | None], int] = defaultdict(int)
+    for (v, vs, s, d), n in every.items():
+        if not published_only or vs == PolicyVersion.Status.PUBLISHED:
+            out[(v, s, d)] += n
+    return out
+
+
+def _case_counts() -> dict[tuple[int, str, int | None], int]:
+    """Cases, {(policy, state, district): n}, counted once per change (as ``_result_counts``)."""
+
+    def count():
+        rows = PolicyCase.objects.values_list(
+            "policy_id", "state", "enterprise__organisation__district_id"
+        ).annotate(n=Count("pk"))
+        return {(p, s, d): n for p, s, d, n in rows}
+
+    return summaries.cached((summaries.POLICIES, summaries.FACTS), "case_counts", count)
+
+
+def _granted_counts() -> dict[tuple[int, int | None], int]:
+    out: dict[tuple[int, int | None], int] = defaultdict(int)
+    for (policy_id, state, district_id), n in _case_counts().items():
+        if state == PolicyCase.State.GRANTED:
+            out[(policy_id, district_id)] += n
+    return out
+
+
+def warm_figures() -> None:
+    """Count the cached coverage figures now (the policy task calls this after a run)."""
+    _result_counts()
+    _case_counts()

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kechuang.core import summaries
 from kechuang.core.models import Role
 from kechuang.core.permissions import role_of
 from kechuang.core.registry import Chart, Todo
@@ -48,17 +49,14 @@ def _month_ends(today: dt.date, months: int) -> list[dt.date]:
     return [today, *ends][:months][::-1]
 
 
-def rate_chart(user):
-    """政策兑现率 month by month: of the firms told they qualify by the end of each month, the share
-    granted by then, in percent."""
-    if not services.can_view_library(user):
-        return None
+def _rate_figures(user, today: dt.date) -> dict | None:
+    """Of the cases in ``user``'s scope, those notified (n0…) and granted (g0…) by each month's end."""
     cases = _cases(user).exclude(notified_at=None)
     if not cases.exists():
         return None
-    ends = _month_ends(timezone.localdate(), RATE_MONTHS)
+    ends = _month_ends(today, RATE_MONTHS)
     tz = timezone.get_current_timezone()
-    figures = cases.aggregate(
+    return cases.aggregate(
         **{
             f"n{i}": Count(
                 "pk", filter=Q(notified_at__lt=dt.datetime.combine(e + dt.timedelta(days=1), dt.time(), tz))
@@ -72,6 +70,23 @@ def rate_chart(user):
             for i, e in enumerate(ends)
         },
     )
+
+
+def rate_chart(user):
+    """政策兑现率 month by month: of the firms told they qualify by the end of each month, the share
+    granted by then, in percent."""
+    if not services.can_view_library(user):
+        return None
+    today = timezone.localdate()
+    district = user.district_id if role_of(user) == Role.DISTRICT_STAFF else "city"
+    figures = summaries.cached(
+        (summaries.POLICIES, summaries.FACTS),
+        f"rate_chart:{today}:{district}",
+        lambda: _rate_figures(user, today),
+    )
+    if figures is None:
+        return None
+    ends = _month_ends(today, RATE_MONTHS)
     rates = [
         round(100 * figures[f"g{i}"] / figures[f"n{i}"], 1) if figures[f"n{i}"] else None
         for i in range(len(ends))

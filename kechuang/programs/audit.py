@@ -4,7 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from kechuang.core.audit import Criteria, Entry, Source
+from kechuang.core.audit import Criteria, Entry, Source, narrow
 
 from .models import Transition
 
@@ -17,17 +17,9 @@ def _query(c: Criteria):
         if ct is None:
             return None
         qs = qs.filter(content_type=ct)
-    if c.object_id:
-        if not c.object_id.isdigit():
-            return None
-        qs = qs.filter(object_id=int(c.object_id))
-    if c.user_ids is not None:
-        qs = qs.filter(actor_id__in=c.user_ids)
-    if c.start:
-        qs = qs.filter(at__gte=c.start)
-    if c.end:
-        qs = qs.filter(at__lt=c.end)
-    return qs.order_by("-at", "-pk")
+    if c.object_id and not c.object_id.isdigit():
+        return None  # transitions name their objects by number
+    return narrow(qs, c, at="at", user="actor_id", object_id="object_id")
 
 
 def _status_words(model, code: str) -> str:

@@ -753,6 +753,7 @@ class Milestone(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待完成")
+        REPORTED = "reported", _("单位已报告完成，待市局确认")
         DONE = "done", _("已完成")
         MISSED = "missed", _("未按期完成")
 

@@ -140,6 +140,7 @@ def call_awards(request, pk: int):
             "budget_wan": services.wan(call.total_budget_yuan),
             "passing": svc.PASSING_SCORE,
             "can_manage": svc.can_manage(user).allowed,
+            "can_approve": svc.can_approve(user).allowed,
             "transitions": workflow.history(call),
         },
     )
@@ -246,6 +247,7 @@ def award_detail(request, pk: int):
             "replaced_by": award.replaced_by.all(),
             "transitions": workflow.history(award),
             "can_manage": can_manage,
+            "can_approve": svc.can_approve(user).allowed,
             "is_owner": owner,
             "notice_over": award.notice_ends is not None and today > award.notice_ends,
             "rows": _contract_rows(),
@@ -318,6 +320,10 @@ def award_action(request, pk: int, action: str):
             ms = _part(Milestone, award, post.get("milestone"))
             svc.mark_milestone(user, ms, post.get("status", ""), post.get("note", ""), post.get("on") or None)
             messages.success(request, _("已登记节点完成情况"))
+        elif action == "report_milestone":
+            ms = _part(Milestone, award, post.get("milestone"))
+            svc.report_milestone(user, ms, post.get("note", ""), post.get("done_on") or None)
+            messages.success(request, _("已报告节点完成情况，待市局确认"))
         elif action == "pay":
             tr = _part(Tranche, award, post.get("tranche"))
             svc.pay_tranche(user, tr, post.get("paid_on") or None)

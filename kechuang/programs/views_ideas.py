@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.core import audit
+from kechuang.core.spreadsheets import Column
 
 from . import services
 from .forms import AdoptForm, DeclineForm, IdeaForm, SolicitationForm
@@ -182,7 +183,7 @@ def idea_export(request):
         request,
         _("项目建议"),
         f"项目建议_{timezone.localdate():%Y%m%d}.xlsx",
-        [_(h) for h in ideas.EXPORT_HEADERS],
+        [Column(_(h), kind) for h, kind in ideas.EXPORT_HEADERS],
         ideas.export_rows(qs.order_by("pk")),
     )
 

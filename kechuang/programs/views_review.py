@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from kechuang.core import audit
 from kechuang.core.forms import DateField
 from kechuang.core.models import Role
+from kechuang.core.spreadsheets import Column
 from kechuang.experts.models import SelectionRound
 
 from .models import Application, Call, ReviewRound
@@ -221,7 +222,7 @@ def round_export(request, pk: int):
         request,
         _("评审结果"),
         f"评审结果_{rnd.call.year}_{rnd.seq}.xlsx",
-        [_(h) for h in services.EXPORT_HEADERS],
+        [Column(_(h), kind) for h, kind in services.EXPORT_HEADERS],
         services.export_rows(rnd),
     )
 

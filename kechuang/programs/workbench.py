@@ -15,6 +15,7 @@ from kechuang.core.registry import Chart, SearchGroup, SearchHit, Todo
 
 from . import services
 from .models import Application, Award, Call, Milestone, Objection, Review, ReviewRound
+from .services import awards as awards_services
 from .services import challenges as challenge_services
 from .services import review as review_services
 
@@ -53,6 +54,18 @@ def todos(user):
                 reverse("programme_applications") + "?" + urlencode({"status": Application.Status.ENDORSED}),
             )
             items.append(Todo(_("待形式审查的申报"), n, url))
+        reported = Milestone.objects.filter(
+            status=Milestone.Status.REPORTED, award__status__in=awards_services.RUNNING
+        ).order_by("due_on")
+        n = reported.count()
+        if n:
+            first = reported.first()
+            url = (
+                reverse("programme_award_detail", args=[first.award_id])
+                if n == 1
+                else reverse("programme_awards")
+            )
+            items.append(Todo(_("承担单位已报告完成、待确认的合同节点"), n, url, first.due_on))
         objections = Objection.objects.filter(status=Objection.Status.OPEN).order_by("created_at")
         n = objections.count()
         if n:
@@ -72,6 +85,18 @@ def todos(user):
                 else reverse("programme_calls")
             )
             items.append(Todo(_("待审核的申报指南"), len(guides), url))
+    if role in (Role.LEADER, Role.ADMIN):
+        waiting = awards_services.awaiting_approval(today)
+        n = waiting.count()
+        if n:
+            calls = set(waiting.values_list("call_id", flat=True)[:2])
+            if n == 1:
+                url = reverse("programme_award_detail", args=[waiting.first().pk])
+            elif len(calls) == 1:
+                url = reverse("programme_call_awards", args=[calls.pop()])
+            else:
+                url = reverse("programme_awards")
+            items.append(Todo(_("公示期满、待正式立项的项目"), n, url))
     if role == Role.EXPERT:
         items.extend(_expert_todos(user, today))
     if role == Role.ENTERPRISE and user.organisation_id:

@@ -79,6 +79,24 @@ def can_manage(user) -> Decision:
     return Decision(False, _("只有市局工作人员可以办理立项和项目管理"))
 
 
+def can_approve(user) -> Decision:
+    """Formal approval (正式立项) after the notice: the bureau's leaders decide it; city staff may carry
+    it out on their behalf."""
+    if role_of(user) in CITY_WRITERS or role_of(user) == Role.LEADER:
+        return Decision(True)
+    return Decision(False, _("正式立项须由局领导或市局工作人员办理"))
+
+
+def awaiting_approval(today: dt.date | None = None) -> QuerySet[Award]:
+    """Awards whose notice is over with no objection open: what waits for the formal approval."""
+    today = today or timezone.localdate()
+    return (
+        Award.objects.filter(status=Award.Status.IN_NOTICE, notice_ends__lt=today)
+        .exclude(objections__status=Objection.Status.OPEN)
+        .order_by("notice_ends", "call_id", "rank", "pk")
+    )
+
+
 def visible_awards(user) -> QuerySet[Award]:
     qs = Award.objects.select_related("call__programme_type", "application__applicant__district")
     return qs.filter(
@@ -485,7 +503,7 @@ def handle_objection(user, objection: Objection, decision: str, response: str) -
 @transaction.atomic
 def approve(user, award: Award, today: dt.date | None = None) -> Award:
     """Formal approval (正式立项): only after the notice period and with no objection open."""
-    can_manage(user).enforce()
+    can_approve(user).enforce()
     today = today or timezone.localdate()
     award = Award.objects.select_for_update(of=("self",)).select_related("application").get(pk=award.pk)
     workflow.guard(award, "approve", _("正式立项"))
@@ -664,9 +682,14 @@ def mark_milestone(user, milestone: Milestone, status: str, note: str = "", on=N
         raise ValidationError({"status": _("节点“%(t)s”已是该状态") % {"t": milestone.title}})
     if status == Milestone.Status.MISSED and not (note or "").strip():
         raise ValidationError({"note": _("登记节点未按期完成须说明情况")})
-    on = _date(on, "done_on", _("完成日期")) if on else timezone.localdate()
+    reported = milestone.status == Milestone.Status.REPORTED
+    if on:
+        on = _date(on, "done_on", _("完成日期"))
+    else:  # confirming the unit's report keeps the day the unit said the milestone was reached
+        on = milestone.done_on if reported and milestone.done_on else timezone.localdate()
     milestone.status = status
-    milestone.note = (note or "").strip()
+    # Staff confirming without a word keep the unit's own account of the work.
+    milestone.note = (note or "").strip() or (milestone.note if reported else "")
     milestone.done_on = on if status == Milestone.Status.DONE else None
     milestone.save()
     _note(
@@ -680,6 +703,52 @@ def mark_milestone(user, milestone: Milestone, status: str, note: str = "", on=N
             "s": milestone.get_status_display(),
             "n": f"（{milestone.note}）" if milestone.note else "",
         },
+    )
+    return milestone
+
+
+MILESTONE_REPORT_MAX = 2000
+
+
+@transaction.atomic
+def report_milestone(user, milestone: Milestone, note: str, on=None) -> Milestone:
+    """The project's own unit reports a milestone reached (节点完成情况报告): the milestone then waits for
+    the bureau's staff to confirm it (``mark_milestone``), which is what releases a tranche tied to it."""
+    milestone = (
+        Milestone.objects.select_for_update(of=("self",))
+        .select_related("award__application")
+        .get(pk=milestone.pk)
+    )
+    award = milestone.award
+    if not is_owner(user, award):
+        raise PermissionDenied(_("只有项目承担单位可以报告本项目的节点完成情况"))
+    if award.status not in RUNNING:
+        raise ValidationError(
+            {"status": _("项目当前为“%(s)s”，不能报告节点完成情况") % {"s": award.get_status_display()}}
+        )
+    if milestone.status == Milestone.Status.REPORTED:
+        raise ValidationError({"status": _("节点“%(t)s”已报告，正等待市局确认") % {"t": milestone.title}})
+    if milestone.status == Milestone.Status.DONE:
+        raise ValidationError({"status": _("节点“%(t)s”已确认完成") % {"t": milestone.title}})
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("请填写完成情况说明：做了什么、取得了哪些成果")})
+    if len(note) > MILESTONE_REPORT_MAX:
+        raise ValidationError({"note": _("完成情况说明不能超过%(n)s字") % {"n": MILESTONE_REPORT_MAX}})
+    today = timezone.localdate()
+    on = _date(on, "done_on", _("完成日期")) if on else today
+    if on > today:
+        raise ValidationError({"done_on": _("完成日期不能晚于今天")})
+    milestone.status = Milestone.Status.REPORTED
+    milestone.note = note
+    milestone.done_on = on
+    milestone.save()
+    _note(
+        user,
+        award,
+        "milestone_reported",
+        _("节点%(i)s“%(t)s”：单位报告于%(d)s完成（%(n)s）")
+        % {"i": milestone.seq, "t": milestone.title, "d": on.isoformat(), "n": note[:60]},
     )
     return milestone
 

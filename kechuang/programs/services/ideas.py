@@ -228,9 +228,12 @@ def can_see_idea(user, idea: Idea) -> bool:
     return visible_ideas(user).filter(pk=idea.pk).exists()
 
 
+# (title, column kind of kechuang.core.spreadsheets)
 EXPORT_HEADERS = [
-    "编号", "项目征集", "来源", "建议单位", "区县", "方向名称", "需解决的问题", "预期目标与考核指标",
-    "建议支持金额（万元）", "状态", "纳入的指南", "处理意见", "提交时间",
+    ("编号", "int"), ("项目征集", "text"), ("来源", "text"), ("建议单位", "text"), ("区县", "text"),
+    ("方向名称", "text"), ("需解决的问题", "text"), ("预期目标与考核指标", "text"),
+    ("建议支持金额（万元）", "wan_yuan"), ("状态", "text"), ("纳入的指南", "text"), ("处理意见", "text"),
+    ("提交时间", "datetime"),
 ]  # fmt: skip
 
 
@@ -240,7 +243,7 @@ def export_rows(qs) -> list[list]:
             i.pk, i.solicitation.title, i.get_source_display(), i.organisation.name if i.organisation_id else _("市科技局"),
             i.organisation.district.name if i.organisation_id else "", i.title, i.problem, i.goals,
             wan(i.suggested_yuan), i.get_status_display(), i.adopted_into.title if i.adopted_into_id else "",
-            i.decision_note, timezone.localtime(i.created_at).strftime("%Y-%m-%d %H:%M"),
+            i.decision_note, i.created_at,
         ]
         for i in qs
     ]  # fmt: skip

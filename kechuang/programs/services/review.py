@@ -410,8 +410,10 @@ def results(rnd: ReviewRound) -> list[RoundEntry]:
     )
 
 
+# (title, column kind of kechuang.core.spreadsheets)
 EXPORT_HEADERS = [
-    "排名", "项目名称", "申报单位", "平均分", "校正后得分", "极差", "有效评分数", "晋级", "离群评分",
+    ("排名", "int"), ("项目名称", "text"), ("申报单位", "text"), ("平均分", "number"), ("校正后得分", "number"),
+    ("极差", "number"), ("有效评分数", "int"), ("晋级", "text"), ("离群评分", "text"),
 ]  # fmt: skip
 
 
