@@ -68,7 +68,7 @@ class Command(BaseCommand):
             raise CommandError(f"输入文件有 {len(parsed.errors)} 处问题，未生成结果文件", returncode=2)
         depth = max(p.lookback for p in policies)
         try:
-            table = FactsTable.from_records(parsed.records, on, depth=depth, facts=required_facts(policies))
+            table = FactsTable.from_frame(parsed.frame, on, depth=depth, facts=required_facts(policies))
             frame = evaluate_bulk(policies, table).to_frame()
         except (ValueError, PolicyError) as exc:
             raise CommandError(f"无法判定：{exc}", returncode=2) from None

@@ -1,0 +1,122 @@
+"""The one columnar reader: a .csv or .xlsx as a polars frame of text columns, for the imports and
+command lines that take a province's data (millions of rows) and check it column by column.
+
+``read_columns(data, filename)`` returns a frame whose columns ``c0, c1, …`` hold every cell as the
+text a person typed (``reading.cell_text``: trimmed, 2024.0 → "2024", a date → "2024-05-20", a blank
+→ ""), one frame row per spreadsheet row, the header included: frame row ``i`` is spreadsheet row
+``i + 1``, blank rows kept so that row numbers stay those of the file. What comes out is exactly what
+``reading.read_rows`` gives row by row (property-tested), and every hostile-file limit of
+``reading`` applies unchanged:
+
+- an .xlsx goes through ``reading.check_xlsx`` (zip bombs, declared and actual dimensions, sparse
+  sheets) before a cell is parsed, then its rows are streamed into column lists;
+- a .csv that is plain (UTF-8 or GB18030, no quote character, no NUL, no lone carriage return, no
+  line over the limit, no more columns than allowed) is parsed by polars in one pass; anything else
+  is read by ``reading.read_rows``, which refuses what it must with the same message as before and
+  otherwise yields the same cells. The quick check is conservative: it sends a file to the careful
+  path whenever the two parsers might disagree.
+
+No Django import at module level: the offline command lines use this module too.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .reading import Limits, Refused, _, _mb, _row_limit, cell_text, csv_encoding, read_rows
+
+# Exactly the characters Python's str.strip() removes, so polars trims as ``cell_text`` does.
+WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+
+
+def column_names(width: int) -> list[str]:
+    return [f"c{i}" for i in range(width)]
+
+
+def read_columns(data: bytes, filename: str, limits: Limits | None = None):
+    """The file's cells as a polars DataFrame of String columns (no nulls); raises ``Refused``."""
+    limits = limits or Limits.current()
+    if len(data) > limits.max_file_bytes:
+        raise Refused(
+            _("文件大小为 %(size)s MB，超过了每个文件 %(limit)s MB 的上限，请拆分后分批导入")
+            % {"size": _mb(len(data)), "limit": _mb(limits.max_file_bytes)}
+        )
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".csv" and _plain_csv(data, limits):
+        # UTF-8 (polars checks it while parsing) or else GB18030, which is what Excel and WPS in China
+        # save as "CSV" unless told otherwise and which decodes any byte string.
+        text = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+        frame = _polars_csv(text, limits)
+        if frame is None and csv_encoding(data) == "gb18030":
+            frame = _polars_csv(data.decode("gb18030", errors="strict").encode("utf-8"), limits)
+        if frame is not None:
+            return frame
+    return from_rows(read_rows(data, filename, limits))
+
+
+def from_rows(rows) -> object:
+    """Rows of cells (as ``read_rows`` yields them) into a frame of text columns."""
+    import polars as pl
+
+    columns: list[list[str]] = []
+    height = 0
+    for row in rows:
+        width = len(row)
+        while len(columns) < width:
+            columns.append([""] * height)
+        for i, cell in enumerate(row):
+            columns[i].append(cell_text(cell))
+        for i in range(width, len(columns)):
+            columns[i].append("")
+        height += 1
+    if not columns:
+        columns = [[""] * height]
+    names = column_names(len(columns))
+    return pl.DataFrame(dict(zip(names, columns, strict=True)), schema=dict.fromkeys(names, pl.String))
+
+
+def _plain_csv(data: bytes, limits: Limits) -> bool:
+    """Whether polars may parse the file: no quote, NUL or lone carriage return, no line too long.
+
+    The bytes are checked as they are, in UTF-8 or GB18030 alike: neither encodes a character with
+    the bytes of a quote, a NUL or a line break, and a line's bytes bound its characters.
+    """
+    if b'"' in data or b"\x00" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+        return False
+    if not data.strip(b"\r\n\xef\xbb\xbf"):
+        return False  # empty, or only line breaks: read_rows says which rows it sees
+    import numpy as np
+
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    if len(ends):
+        longest = int(max(ends[0] + 1, np.diff(ends).max(initial=0), len(data) - ends[-1] - 1))
+    else:
+        longest = len(data)
+    return longest <= limits.max_line_bytes
+
+
+def _polars_csv(text: bytes, limits: Limits):
+    import polars as pl
+
+    try:
+        frame = pl.read_csv(
+            text,
+            has_header=False,
+            infer_schema=False,
+            quote_char=None,
+            raise_if_empty=False,
+        )
+    except (pl.exceptions.PolarsError, ValueError):
+        return None  # ragged beyond the first row, or anything else polars cannot take: the careful path
+    # Python's csv module yields no row for the final line break, polars neither; a trailing blank
+    # line (two line breaks) is one blank row to both. Row and column limits, as read_rows states them.
+    if frame.height > limits.max_rows:
+        raise Refused(_row_limit(limits))
+    if frame.width > limits.max_columns:
+        return None  # read_rows names the first row that is too wide
+    frame.columns = column_names(frame.width)
+    return frame.with_columns(pl.all().fill_null("").str.strip_chars(WHITESPACE))
+
+
+__all__ = ["WHITESPACE", "Refused", "column_names", "from_rows", "read_columns"]
