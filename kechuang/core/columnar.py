@@ -21,10 +21,13 @@ No Django import at module level: the offline command lines use this module too.
 
 from __future__ import annotations
 
+import codecs
+import io
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .reading import Limits, Refused, _, _mb, _row_limit, cell_text, csv_encoding, read_rows
+from .reading import Limits, Refused, _, _column_limit, _mb, _row_limit, cell_text, csv_encoding, read_rows
 
 # Exactly the characters Python's str.strip() removes, so polars trims as ``cell_text`` does.
 WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
@@ -53,6 +56,119 @@ def read_columns(data: bytes, filename: str, limits: Limits | None = None):
         if frame is not None:
             return frame
     return from_rows(read_rows(data, filename, limits))
+
+
+CHUNK_BYTES = 64 * 1024 * 1024
+
+
+def iter_columns(source: bytes | str | Path, filename: str | None = None, limits: Limits | None = None,
+                 chunk_bytes: int = CHUNK_BYTES) -> Iterator:  # fmt: skip
+    """``read_columns`` a chunk of rows at a time, from bytes or from a file path (streamed from disk):
+    frames whose rows follow one another, the first holding the header. A chunk may be narrower than
+    another (the cells it lacks are blank). What a caller holds is one chunk of text, not the file.
+
+    A plain UTF-8 .csv is cut at line ends into chunks of about ``chunk_bytes``; any other file is
+    read whole by ``read_columns`` and comes as one chunk. The checks and refusals are those of
+    ``read_columns``, made before the first chunk is returned (the row limit as the rows are counted).
+    """
+    limits = limits or Limits.current()
+    path = None if isinstance(source, bytes | bytearray | memoryview) else Path(source)
+    filename = filename or (path.name if path is not None else "")
+    size = path.stat().st_size if path is not None else len(source)
+    if size > limits.max_file_bytes:
+        raise Refused(
+            _("文件大小为 %(size)s MB，超过了每个文件 %(limit)s MB 的上限，请拆分后分批导入")
+            % {"size": _mb(size), "limit": _mb(limits.max_file_bytes)}
+        )
+
+    def blocks() -> Iterator[bytes]:
+        if path is None:
+            for start in range(0, len(source), chunk_bytes):
+                yield bytes(source[start : start + chunk_bytes])
+            return
+        with path.open("rb") as fh:
+            while block := fh.read(chunk_bytes):
+                yield block
+
+    if Path(filename).suffix.lower() == ".csv" and _plain_utf8(blocks(), limits):
+        yield from _plain_chunks(blocks(), limits)
+        return
+    yield read_columns(source if path is None else path.read_bytes(), filename, limits)
+
+
+def _plain_utf8(blocks: Iterable[bytes], limits: Limits) -> bool:
+    """``_plain_csv`` and valid UTF-8, checked block by block (a line may span two blocks)."""
+    import numpy as np
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, last, content = 0, b"", False  # length of the line so far; the previous block's last byte
+    returns = pairs = 0  # carriage returns, and those followed by a line feed
+    for block in blocks:
+        if b'"' in block or b"\x00" in block:
+            return False
+        returns += block.count(b"\r")
+        pairs += (last + block).count(b"\r\n")
+        try:
+            decoder.decode(block)
+        except UnicodeDecodeError:
+            return False
+        content = content or bool(block.strip(b"\r\n\xef\xbb\xbf"))
+        ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+        if len(ends):
+            longest = max(line + int(ends[0]) + 1, int(np.diff(ends).max(initial=0)))
+            line = len(block) - int(ends[-1]) - 1
+        else:
+            longest, line = 0, line + len(block)
+        if max(longest, line) > limits.max_line_bytes:
+            return False
+        last = block[-1:]
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return content and returns == pairs
+
+
+def _plain_chunks(blocks: Iterable[bytes], limits: Limits) -> Iterator:
+    """Polars frames of the complete lines of each block (the rest carried to the next)."""
+    carry, rows, first = b"", 0, True
+    for block in blocks:
+        if first and block.startswith(b"\xef\xbb\xbf"):
+            block = block[3:]
+        first = False
+        data = carry + block
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            carry = data
+            continue
+        carry = data[cut:]
+        rows = yield from _one_chunk(data[:cut], rows, limits)
+    if carry:
+        yield from _one_chunk(carry, rows, limits)
+
+
+def _one_chunk(segment: bytes, rows: int, limits: Limits):
+    frame = _polars_csv(segment, Limits(**{**limits.__dict__, "max_rows": 2**62}))
+    if frame is not None and rows + frame.height > limits.max_rows:
+        raise Refused(_row_limit(limits))
+    if frame is None:  # too wide, or ragged in a way polars will not take: the csv module, as read_rows
+        frame = _csv_module_chunk(segment, rows, limits)
+    yield frame
+    return rows + frame.height
+
+
+def _csv_module_chunk(segment: bytes, rows: int, limits: Limits):
+    import csv
+
+    out = []
+    lines = io.StringIO(segment.decode("utf-8"), newline="")
+    for number, row in enumerate(csv.reader(lines), start=rows + 1):
+        if number > limits.max_rows:
+            raise Refused(_row_limit(limits))
+        if len(row) > limits.max_columns:
+            raise Refused(_column_limit(number, len(row), limits))
+        out.append(row)
+    return from_rows(out)
 
 
 def from_rows(rows) -> object:
@@ -119,4 +235,4 @@ def _polars_csv(text: bytes, limits: Limits):
     return frame.with_columns(pl.all().fill_null("").str.strip_chars(WHITESPACE))
 
 
-__all__ = ["WHITESPACE", "Refused", "column_names", "from_rows", "read_columns"]
+__all__ = ["WHITESPACE", "Refused", "column_names", "from_rows", "iter_columns", "read_columns"]

@@ -365,13 +365,14 @@ def parse_rows(
 
 def read_facts_bytes(data: bytes, filename: str, *, progress: ProgressFn | None = None):
     """Parse an uploaded .csv or .xlsx column by column (``template_columns``, the same answer as
-    ``parse_rows``); a ``ParseResult`` or ``ColumnarResult``. Never raises on bad content: see ``errors``."""
-    from kechuang.core.columnar import read_columns
+    ``parse_rows``): a ``ColumnarResult``, or a ``ParseResult`` holding the refusal. Never raises on
+    bad content: see ``errors``."""
+    from kechuang.core.columnar import iter_columns
 
-    from .template_columns import parse_columns
+    from .template_columns import parse_column_chunks
 
     try:
-        result = parse_columns(read_columns(data, filename))
+        result = parse_column_chunks(iter_columns(data, filename))
     except Refused as refused:
         return ParseResult(errors=[RowError(0, "", filename, refused.message)])
     if progress is not None:
@@ -380,13 +381,19 @@ def read_facts_bytes(data: bytes, filename: str, *, progress: ProgressFn | None 
 
 
 def read_facts_file(path: str | Path):
-    """Read a yearly-facts file (.csv or .xlsx). Never raises on bad content: see ``errors``."""
+    """Read a yearly-facts file (.csv or .xlsx), a plain .csv streamed from disk a chunk at a time.
+    Never raises on bad content: see ``errors``."""
+    from kechuang.core.columnar import iter_columns
+
+    from .template_columns import parse_column_chunks
+
     path = Path(path)
     try:
-        data = path.read_bytes()
+        return parse_column_chunks(iter_columns(path))
     except OSError as exc:
         return ParseResult(errors=[RowError(0, "", str(path), f"无法读取文件：{exc.strerror}")])
-    return read_facts_bytes(data, path.name)
+    except Refused as refused:
+        return ParseResult(errors=[RowError(0, "", path.name, refused.message)])
 
 
 def latest_static(records: Iterable[dict]) -> dict[str, dict]:

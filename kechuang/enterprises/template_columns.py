@@ -19,7 +19,8 @@ Pure Python with no Django import (polars only), like ``template``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -97,66 +98,88 @@ class ColumnarResult:
 
 def parse_columns(frame: pl.DataFrame, *, first_row: int = 1) -> ColumnarResult:
     """Parse a text frame (first row the header) as the template; see the module docstring."""
+    return parse_column_chunks([frame], first_row=first_row)
+
+
+def parse_column_chunks(chunks: Iterable[pl.DataFrame], *, first_row: int = 1) -> ColumnarResult:
+    """``parse_columns`` over consecutive chunks of the file (``core.columnar.iter_columns``): each
+    chunk's text is checked and dropped, only its typed columns are kept, and the duplicates are
+    found over all of them at the end."""
     result = ColumnarResult()
-    if frame.height == 0:
+    chunks = iter(chunks)
+    head = next(chunks, None)
+    if head is None or head.height == 0:
         result.errors.append(RowError(first_row, "", "", "文件为空：第一行应为表头"))
         return result
-    names, result.errors = header_names(list(frame.row(0)), first_row)
+    names, result.errors = header_names(list(head.row(0)), first_row)
     if result.errors:
         return result
     present = [(f"c{i}", n) for i, n in enumerate(names) if n]
-    text = (
-        frame.slice(1)
-        .select([pl.col(c).alias(n) for c, n in present])
-        .with_row_index("row", offset=first_row + 1)
-        .with_columns(pl.col("row").cast(pl.Int64))
-    )
     cols = [n for _, n in present]
-    text = text.filter(pl.any_horizontal([pl.col(n) != "" for n in cols]))
-    result.rows = text.height
+    parts: list[pl.DataFrame] = []
+    offset = first_row + 1
+    for chunk in itertools.chain([head.slice(1)], chunks):
+        part, errors = _chunk(chunk, present, offset)
+        offset += chunk.height
+        result.rows += part.height
+        result.errors.extend(errors)
+        parts.append(part)
     if result.rows == 0:
         result.errors.append(RowError(first_row + 1, "", "", "文件中没有数据行"))
         return result
-
-    typed: dict[str, pl.Series] = {}
-    bad = pl.Series("bad", [False] * text.height)
-    for n in cols:
-        value = _convert(n, text[n])
-        blank = text[n] == ""
-        wrong = (~blank & value.is_null()) | (blank & (n in REQUIRED))
-        typed[n] = value
-        bad = bad | wrong
-    for small, large in CONSISTENCY:
-        if small in typed and large in typed:
-            bad = bad | (typed[small] > typed[large]).fill_null(False)
+    typed = pl.concat(parts, how="vertical")
+    del parts
 
     # Duplicates: every row whose (USCC, year) parsed and was already seen on an earlier row.
-    keys = pl.DataFrame({"row": text["row"], "uscc": typed["uscc"], "year": typed["year"]})
-    first = keys.select(
+    first = typed.select(
         pl.when(pl.col("uscc").is_not_null() & pl.col("year").is_not_null())
         .then(pl.col("row").min().over("uscc", "year"))
         .alias("first")
     )["first"]
-    dup = (first.is_not_null() & (first != text["row"])).fill_null(False)
-
-    broken = text.with_columns(bad=bad, dup=dup, first=first).filter(pl.col("bad") | pl.col("dup"))
-    good = ~(bad | dup)
-    for rec in broken.iter_rows(named=True):
-        raw = {n: rec[n] for n in cols}
-        errors = parse_cells(raw, rec["row"])[1] if rec["bad"] else []
-        if rec["dup"]:
-            errors.append(duplicate_error(rec["row"], raw["year"], rec["first"]))
-        result.errors.extend(errors)
+    dup = (first.is_not_null() & (first != typed["row"])).fill_null(False)
+    if dup.any():
+        dups = typed.select("row", "year_text").with_columns(first=first).filter(dup)
+        for row, year_text, first_seen in dups.iter_rows():
+            result.errors.append(duplicate_error(row, year_text, first_seen))
+        # a row's own errors come before its duplicate error, as parse_rows words them
+        result.errors.sort(key=lambda e: e.row)
     # The rows that pass are kept even when others fail: the import service checks them against the
     # database too, so that one report lists every problem of the file.
-    result.frame = pl.DataFrame(
-        [text["row"]]
-        + [
-            typed[n].alias(n) if n in typed else pl.Series(n, [None] * text.height, dtype=DTYPES[n])
-            for n in COLUMNS
-        ]
-    ).filter(good)
+    good = ~(typed["bad"] | dup)
+    result.frame = typed.filter(good).select(
+        "row",
+        *[pl.col(n) if n in cols else pl.lit(None, dtype=DTYPES[n]).alias(n) for n in COLUMNS],
+    )
     return result
+
+
+def _chunk(
+    chunk: pl.DataFrame, present: list[tuple[str, str]], offset: int
+) -> tuple[pl.DataFrame, list[RowError]]:
+    """One chunk of data rows: its typed columns (with ``row``, ``bad`` and the year as written) and
+    the errors of its bad rows, worded by ``parse_cells``."""
+    cols = [n for _, n in present]
+    text = (
+        chunk.select([(pl.col(c) if c in chunk.columns else pl.lit("")).alias(n) for c, n in present])
+        .with_row_index("row", offset=offset)
+        .with_columns(pl.col("row").cast(pl.Int64))
+    )
+    text = text.filter(pl.any_horizontal([pl.col(n) != "" for n in cols]))
+    typed: dict[str, pl.Series] = {}
+    bad = pl.Series("bad", [False] * text.height, dtype=pl.Boolean)
+    for n in cols:
+        value = _convert(n, text[n])
+        blank = text[n] == ""
+        bad = bad | (~blank & value.is_null()) | (blank & (n in REQUIRED))
+        typed[n] = value
+    for small, large in CONSISTENCY:
+        if small in typed and large in typed:
+            bad = bad | (typed[small] > typed[large]).fill_null(False)
+    errors: list[RowError] = []
+    for rec in text.filter(bad).iter_rows(named=True):
+        errors.extend(parse_cells({n: rec[n] for n in cols}, rec["row"])[1])
+    part = pl.DataFrame([text["row"], bad, text["year"].alias("year_text"), *typed.values()])
+    return part, errors
 
 
 # ------------------------------------------------------------------------ column converters

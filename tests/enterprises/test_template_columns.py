@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kechuang.core.columnar import read_columns
+from kechuang.core.columnar import iter_columns, read_columns
 from kechuang.core.reading import Refused, cell_text, read_rows
 from kechuang.core.spreadsheets import xlsx_bytes
 from kechuang.core.uscc import check_character
@@ -33,7 +33,7 @@ from kechuang.enterprises.template import (
     parse_rows,
     read_facts_bytes,
 )
-from kechuang.enterprises.template_columns import parse_columns
+from kechuang.enterprises.template_columns import parse_column_chunks, parse_columns
 
 
 def _uscc(n: int) -> str:
@@ -184,13 +184,16 @@ def _outcome(result) -> tuple:
     return ([e.as_dict() for e in result.errors], result.rows, result.records, result.record_rows)
 
 
-def _both(data: bytes, filename: str) -> tuple:
+def _both(data: bytes, filename: str, chunk_bytes: int | None = None) -> tuple:
     try:
         by_rows = _outcome(parse_rows(read_rows(data, filename)))
     except Refused as refused:
         by_rows = ("refused", refused.message)
     try:
-        by_columns = _outcome(parse_columns(read_columns(data, filename)))
+        if chunk_bytes is None:
+            by_columns = _outcome(parse_columns(read_columns(data, filename)))
+        else:
+            by_columns = _outcome(parse_column_chunks(iter_columns(data, filename, chunk_bytes=chunk_bytes)))
     except Refused as refused:
         by_columns = ("refused", refused.message)
     return by_rows, by_columns
@@ -203,6 +206,15 @@ PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 @given(sheets())
 def test_columns_agree_with_rows_on_plain_csv(rows):
     by_rows, by_columns = _both(_plain(rows), "f.csv")
+    assert by_columns == by_rows
+
+
+@PROPERTY
+@given(sheets(), st.integers(1, 300), st.booleans())
+def test_chunks_agree_with_rows_wherever_the_file_is_cut(rows, chunk_bytes, bom):
+    """A plain file read in chunks of any size (a chunk may end inside a line, or hold none)."""
+    data = (b"\xef\xbb\xbf" if bom else b"") + _plain(rows)
+    by_rows, by_columns = _both(data, "f.csv", chunk_bytes)
     assert by_columns == by_rows
 
 
@@ -238,12 +250,19 @@ def test_reader_gives_the_cells_read_rows_gives(text, encoding):
         with pytest.raises(Refused) as raised:
             read_columns(data, "f.csv")
         assert raised.value.message == refused.message
+        with pytest.raises(Refused) as raised:
+            list(iter_columns(data, "f.csv", chunk_bytes=7))
+        assert raised.value.message == refused.message
         return
     frame = read_columns(data, "f.csv")
     got = [list(row) for row in frame.rows()]
+    chunked = [list(row) for chunk in iter_columns(data, "f.csv", chunk_bytes=7) for row in chunk.rows()]
     width = max([len(r) for r in expected] + [frame.width if frame.height else 0, 1])
     padded = [r + [""] * (width - len(r)) for r in expected]
     assert [r + [""] * (width - len(r)) for r in got] == padded
+    width = max([width] + [len(r) for r in chunked])
+    padded = [r + [""] * (width - len(r)) for r in expected]
+    assert [r + [""] * (width - len(r)) for r in chunked] == padded
 
 
 def test_reader_keeps_the_row_and_line_limits():
@@ -258,6 +277,24 @@ def test_reader_keeps_the_row_and_line_limits():
     assert "第2行过长" in raised.value.message
     with pytest.raises(Refused):
         read_columns(b"a" * 2000, "f.csv", Limits(max_file_bytes=1000))
+    # streamed in chunks, the rows are counted across chunks and a long line across two blocks
+    with pytest.raises(Refused) as raised:
+        list(iter_columns(rows, "f.csv", Limits(max_rows=10), chunk_bytes=16))
+    assert raised.value.message == read_rows_refusal(rows, Limits(max_rows=10))
+    long_line = b"a,b\n" + b"x" * 200 + b"\n"
+    with pytest.raises(Refused) as raised:
+        list(iter_columns(long_line, "f.csv", Limits(max_line_bytes=100), chunk_bytes=50))
+    assert "第2行过长" in raised.value.message
+    wide = b"a,b\n" + b"1,2\n" * 30 + b"1," * 70 + b"1\n"
+    with pytest.raises(Refused) as raised:
+        list(iter_columns(wide, "f.csv", chunk_bytes=40))
+    assert raised.value.message == read_rows_refusal(wide, Limits())
+
+
+def read_rows_refusal(data: bytes, limits) -> str:
+    with pytest.raises(Refused) as raised:
+        list(read_rows(data, "f.csv", limits))
+    return raised.value.message
 
 
 # --- one bad row among many ----------------------------------------------------------------------
