@@ -10,10 +10,12 @@ so the child's CPU seconds are printed too). Peak memory is the child process's 
     .venv/bin/python benchmarks/scale.py --peers                  # OpenFisca / openreview-matcher side by side
 
 Targets: command start < 0.5 s; ``policies evaluate`` on 1 M enterprises × 3 years < 30 s and < 4 GB;
-``facts import`` of 1 M rows on PostgreSQL < 5 min and < 4 GB; ``experts assign`` dense 911 × 2,435
-(2.2 M score rows) < 3 s and 5,000 × 10,000 sparse < 2 s. ``match search`` against bm25s is measured by
-benchmarks/textmatch_speed.py. The peers are never dependencies of the project: ``--peers`` uses them
-only when they happen to be installed, and says so when they are not.
+``facts import`` of 1 M rows on PostgreSQL < 5 min and < 4 GB (on a scratch database the script creates
+and drops), all-or-nothing; ``experts assign`` dense 911 × 2,435 (2.2 M score rows) < 3 s and
+5,000 × 10,000 sparse < 2 s; ``match search`` index build on 100 k documents no slower than bm25s with
+jieba, and a batch of queries within 1.5× of bm25s's batch ``retrieve``. The peers are never
+dependencies of the project: ``--peers`` uses them only when they happen to be installed, and says so
+when they are not.
 """
 
 from __future__ import annotations
@@ -153,38 +155,53 @@ def run(args: list[str], env: dict | None = None) -> tuple[float, float, int, in
 def report(
     name: str, wall: float, cpu: float, rss: int | None, limit_s: float, limit_gb: float | None
 ) -> None:
-    met = wall < limit_s and (limit_gb is None or rss is None or rss < limit_gb * GB)
+    fits = limit_gb is None or rss is None or rss < limit_gb * GB
     memory = f", peak {rss / GB:.2f} GB (target < {limit_gb} GB)" if limit_gb and rss else ""
-    verdict = "met" if met else "NOT met"
-    print(f"{name}: {wall:.2f} s wall, {cpu:.2f} s CPU (target < {limit_s} s){memory} — {verdict} [{load()}]")
+    if wall < limit_s and fits:
+        verdict = "met"
+    elif cpu < limit_s and fits:
+        # On the shared machine a wall time includes the time spent waiting for a core.
+        verdict = "met in CPU time; wall time NOT met under this load"
+    else:
+        verdict = "NOT met"
+    print(
+        f"{name}: {wall:.2f} s wall, {cpu:.2f} s CPU (target < {limit_s:g} s){memory} — {verdict} [{load()}]"
+    )
 
 
 def section_start() -> None:
-    for command in (["policies", "evaluate", "--help"], ["experts", "assign", "--help"]):
+    for command in (
+        ["policies", "evaluate", "--help"],
+        ["experts", "assign", "--help"],
+        ["match", "search", "--help"],
+    ):
         runs = [run(command) for _ in range(5)]
         wall = statistics.median(r[0] for r in runs)
         cpu = statistics.median(r[1] for r in runs)
         report(f"start of `kechuang {' '.join(command)}` (median of 5)", wall, cpu, None, 0.5, None)
 
 
-def section_evaluate(n: int, work: Path) -> None:
-    from benchmarks.import_facts import csv_bytes, generate_rows
+# A province's file is larger than the upload limits a city server keeps (1,048,576 rows, 200 MB): the
+# operator raises them for the command line, as a deployment would for its batch runs.
+BIG = {"KECHUANG_IMPORT_MAX_ROWS": "4000000", "KECHUANG_IMPORT_MAX_FILE_MB": "2048"}
 
+
+def section_evaluate(n: int, work: Path) -> None:
     started = time.perf_counter()
-    header, rows = generate_rows(n * 3, 3)
     facts = work / "facts.csv"
-    facts.write_bytes(csv_bytes(header, rows))
-    del rows
+    rows = facts_csv(facts, n, years=3)
     print(
-        f"  (generated {n:,} enterprises × 3 years in {time.perf_counter() - started:.0f} s: {facts.stat().st_size / 2**20:.0f} MB)"
+        f"  (generated {n:,} enterprises × 3 years = {rows:,} rows in {time.perf_counter() - started:.0f} s: "
+        f"{facts.stat().st_size / 2**20:.0f} MB)"
     )
     for out in ("result.parquet", "result.csv"):
         wall, cpu, rss, _ = run(
-            ["policies", "evaluate", str(facts), "--on", "2025-06-30", "--out", str(work / out)]
+            ["policies", "evaluate", str(facts), "--on", "2025-06-30", "--out", str(work / out)], BIG
         )
         report(
             f"policies evaluate, {n:,} enterprises × 3 years → {out}", wall, cpu, rss, 30 * n / 1_000_000, 4
         )
+    facts.unlink()
 
 
 def _scores(path: Path, items: int, experts: int, per_item: int | None, seed: int) -> int:
@@ -215,34 +232,111 @@ def section_assign(work: Path) -> None:
         )
 
 
-def section_import(rows: int, work: Path) -> None:
-    from benchmarks.import_facts import csv_bytes, generate_rows
-
-    header, data = generate_rows(rows, 3)
+def section_import(rows: int, work: Path, pg: bool) -> None:
     facts = work / "import.csv"
-    facts.write_bytes(csv_bytes(header, data))
-    del data
-    env = {"KECHUANG_DATA_DIR": str(work / "var")}
-    if "--pg" in sys.argv and "DATABASE_URL" not in os.environ:
-        name = f"kechuang_scale_{os.getpid()}"
+    made = facts_csv(facts, rows // 3, years=3, seed=17)
+    env = {**BIG, "KECHUANG_DATA_DIR": str(work / "var")}
+    (work / "var").mkdir(exist_ok=True)
+    name = None
+    if pg and "DATABASE_URL" not in os.environ:
+        # A scratch database of its own, dropped at the end whatever happens.
+        name = f"kc_scale_{os.getpid()}"
         subprocess.run(
             ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True
         )
         env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
-    run(["migrate", "-v", "0"], env)
-    wall, cpu, rss, _ = run(["facts", "import", str(facts)], env)
-    where = "PostgreSQL" if "DATABASE_URL" in {**os.environ, **env} else "SQLite"
-    report(f"facts import, {rows:,} rows on {where}", wall, cpu, rss, 300 * rows / 1_000_000, 4)
+    try:
+        run(["migrate", "-v", "0"], env)
+        # All-or-nothing at that size: first the file with one bad cell on its last row writes nothing…
+        good = facts.read_bytes()
+        cut = good.rfind(b"\n", 0, len(good) - 1) + 1
+        line = good[cut:].split(b",")
+        line[9] = b"12.345"  # revenue with three decimals
+        facts.write_bytes(good[:cut] + b",".join(line))
+        wall, cpu, rss, code = run(["facts", "import", str(facts)], env)
+        print(
+            f"facts import of {made:,} rows with one bad cell on the last row: exit {code} (refused whole) "
+            f"in {wall:.2f} s wall, {cpu:.2f} s CPU, peak {rss / GB:.2f} GB [{load()}]"
+        )
+        # …then the good file.
+        facts.write_bytes(good)
+        del good
+        wall, cpu, rss, code = run(["facts", "import", str(facts)], env)
+        where = "PostgreSQL" if "DATABASE_URL" in {**os.environ, **env} else "SQLite"
+        report(f"facts import, {made:,} rows on {where}", wall, cpu, rss, 300 * made / 1_000_000, 4)
+    finally:
+        if name:
+            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE {name}"])
+        facts.unlink(missing_ok=True)
+
+
+def section_match(docs: int) -> None:
+    """Index build over ``docs`` synthetic abstracts and one batch of queries: the engine (tokenizer
+    and BM25 only: dense vectors are a separate, cached cost) against bm25s with jieba, in CPU seconds."""
+    import logging
+
+    import bm25s
+    import jieba
+
+    from benchmarks.textmatch_speed import DEFAULT_DATA, synthesise
+    from kechuang.engines.textmatch import TextIndex, Tokenizer, read_jsonl
+
+    # shared/ beside the checkout, or beside the worktrees' folder when run from a worktree
+    data = next((d for d in (DEFAULT_DATA, ROOT.parents[1] / "shared/datasets/csl-dev") if d.exists()), None)
+    if data is None:
+        print(f"match search: the csl-dev data set is not at {DEFAULT_DATA}; skipped")
+        return
+    corpus = synthesise(read_jsonl(data / "corpus.jsonl"), docs, seed=20250101)
+    queries = []
+    for name in ("queries-title.jsonl", "queries-keywords.jsonl", "queries-keywords-hard.jsonl"):
+        queries += [q["text"] for q in read_jsonl(data / name)]
+    queries = queries[:1000]
+
+    tokenizer = Tokenizer()  # loads jieba's dictionary, as bm25s's side does before its clock starts
+    cpu0 = time.process_time()
+    index = TextIndex(tokenizer=tokenizer, encoder=None)
+    for start in range(0, len(corpus), 5000):
+        index.add(corpus[start : start + 5000])
+    index.search("初始化", k=1, explain=False)  # the first search folds the delta segment in
+    ours = time.process_time() - cpu0
+
+    jieba.setLogLevel(logging.WARNING)
+    segmenter = jieba.Tokenizer()
+    segmenter.initialize()
+    cpu0 = time.process_time()
+    retriever = bm25s.BM25(method="lucene")
+    retriever.index([segmenter.lcut(d.text) for d in corpus], show_progress=False)
+    theirs = time.process_time() - cpu0
+    verdict = "met" if ours <= theirs else "NOT met"
+    print(
+        f"match search index build, {docs:,} documents: {ours:.1f} s CPU vs bm25s+jieba {theirs:.1f} s CPU, "
+        f"ratio {ours / theirs:.2f} (target ≤ 1) — {verdict} [{load()}]"
+    )
+
+    cpu0 = time.process_time()
+    for q in queries:
+        index.search(q, k=10, explain=False)
+    ours = time.process_time() - cpu0
+    cpu0 = time.process_time()
+    tokens = [[t for t in segmenter.lcut(q) if t in retriever.vocab_dict] or ["的"] for q in queries]
+    retriever.retrieve(tokens, k=10, show_progress=False, n_threads=1)
+    theirs = time.process_time() - cpu0
+    verdict = "met" if ours <= 1.5 * theirs else "NOT met"
+    print(
+        f"match search batch of {len(queries):,} queries, top 10: {ours:.1f} s CPU vs bm25s retrieve "
+        f"{theirs:.1f} s CPU, ratio {ours / theirs:.2f} (target ≤ 1.5) — {verdict} [{load()}]"
+    )
 
 
 def section_peers() -> None:
     for module, name in (("openfisca_core", "OpenFisca"), ("matcher", "openreview-matcher")):
         if importlib.util.find_spec(module) is None:
             print(
-                f"{name}: not installed, skipped (pip install it beside the project to compare; it is not a dependency)"
+                f"{name}: not installed, skipped (install it in a separate venv to compare; "
+                "it is not a dependency of the project)"
             )
         else:
-            print(f"{name}: installed, but the side-by-side run is not written yet (see the report)")
+            print(f"{name}: installed, but its side-by-side run is not written yet; skipped")
 
 
 def main() -> None:
@@ -251,9 +345,10 @@ def main() -> None:
     parser.add_argument(
         "--import-rows", type=int, default=0, help="also time `facts import` of this many rows"
     )
-    parser.add_argument("--pg", action="store_true", help="facts import on a new PostgreSQL database")
+    parser.add_argument("--pg", action="store_true", help="facts import on a scratch PostgreSQL database")
+    parser.add_argument("--match-docs", type=int, default=100_000)
     parser.add_argument("--peers", action="store_true")
-    parser.add_argument("--skip", default="", help="comma-separated: start,evaluate,assign")
+    parser.add_argument("--skip", default="", help="comma-separated: start,evaluate,assign,match")
     opts = parser.parse_args()
     skip = set(filter(None, opts.skip.split(",")))
     print(f"benchmarks/scale.py on {os.cpu_count()} cores [{load()}]")
@@ -265,8 +360,10 @@ def main() -> None:
             section_evaluate(opts.enterprises, work)
         if "assign" not in skip:
             section_assign(work)
+        if "match" not in skip:
+            section_match(opts.match_docs)
         if opts.import_rows:
-            section_import(opts.import_rows, work)
+            section_import(opts.import_rows, work, opts.pg)
         if opts.peers:
             section_peers()
 
