@@ -274,7 +274,7 @@ def section_import(rows: int, work: Path, pg: bool) -> None:
         facts.unlink(missing_ok=True)
 
 
-def section_match(docs: int) -> None:
+def section_match(docs: int, data_dir: Path | None = None) -> None:
     """Index build over ``docs`` synthetic abstracts and one batch of queries: the engine (tokenizer
     and BM25 only: dense vectors are a separate, cached cost) against bm25s with jieba, in CPU seconds."""
     import logging
@@ -286,7 +286,8 @@ def section_match(docs: int) -> None:
     from kechuang.engines.textmatch import TextIndex, Tokenizer, read_jsonl
 
     # shared/ beside the checkout, or beside the worktrees' folder when run from a worktree
-    data = next((d for d in (DEFAULT_DATA, ROOT.parents[1] / "shared/datasets/csl-dev") if d.exists()), None)
+    candidates = (data_dir, DEFAULT_DATA, ROOT.parents[1] / "shared/datasets/csl-dev")
+    data = next((d for d in candidates if d is not None and d.exists()), None)
     if data is None:
         print(f"match search: the csl-dev data set is not at {DEFAULT_DATA}; skipped")
         return
@@ -351,6 +352,9 @@ def main() -> None:
     )
     parser.add_argument("--pg", action="store_true", help="facts import on a scratch PostgreSQL database")
     parser.add_argument("--match-docs", type=int, default=100_000)
+    parser.add_argument(
+        "--match-data", type=Path, help="the csl-dev data set (default: shared/datasets/csl-dev)"
+    )
     parser.add_argument("--peers", action="store_true")
     parser.add_argument("--skip", default="", help="comma-separated: start,evaluate,assign,match")
     opts = parser.parse_args()
@@ -365,7 +369,7 @@ def main() -> None:
         if "assign" not in skip:
             section_assign(work)
         if "match" not in skip:
-            section_match(opts.match_docs)
+            section_match(opts.match_docs, opts.match_data)
         if opts.import_rows:
             section_import(opts.import_rows, work, opts.pg)
         if opts.peers:
