@@ -2,9 +2,12 @@
 
 Evaluates policies (the built-in YAML declarations, or those in --policies-dir) for every enterprise
 of a yearly-facts file (.csv or .xlsx, the contract template, several years per enterprise) with the
-vectorised rules engine. No database is used. RESULT.csv (or RESULT.parquet, in row groups) has the columns
-``uscc, policy, status, score, failed, missing``. A bad input file exits non-zero with the
-row-by-row report and writes nothing.
+vectorised rules engine. No database is used. The file is read column by column
+(``enterprises.template_columns``: a plain .csv streamed from disk in chunks, every rule of the
+template checked on whole columns) straight into the engine's facts table, aligned by reference year
+with array operations. RESULT.csv (or RESULT.parquet, in row groups) has the columns
+``uscc, policy, status, score, failed, missing`` and is written one policy at a time through
+``core.tables``. A bad input file exits non-zero with the row-by-row report and writes nothing.
 """
 
 from __future__ import annotations
