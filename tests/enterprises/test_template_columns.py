@@ -349,3 +349,20 @@ def test_the_same_200000_rows_without_the_bad_cell_are_accepted():
     assert result.errors == []
     assert result.frame.height == 200_000
     assert result.frame["row"][-1] == 200_001
+
+
+def test_the_typed_frame_feeds_the_rules_engine_as_the_records_do():
+    """policies evaluate builds its facts table from the frame; the records path gives the same result."""
+    import datetime as dt
+    from pathlib import Path
+
+    from kechuang.engines.rules import FactsTable, evaluate_bulk, load_policies_dir, required_facts
+
+    builtin = Path(__file__).resolve().parents[2] / "kechuang" / "policies" / "builtin"
+    on = dt.date(2025, 6, 30)
+    policies = [p for p in load_policies_dir(builtin) if p.in_force(on)]
+    result = read_facts_bytes(_big_file(2_000, bad_row=0), "f.csv")
+    facts = required_facts(policies)
+    by_frame = evaluate_bulk(policies, FactsTable.from_frame(result.frame, on, depth=3, facts=facts))
+    by_records = evaluate_bulk(policies, FactsTable.from_records(result.records, on, depth=3, facts=facts))
+    assert by_frame.to_frame().equals(by_records.to_frame())
