@@ -27,7 +27,16 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .reading import Limits, Refused, _, _column_limit, _mb, _row_limit, cell_text, csv_encoding, read_rows
+from .reading import (
+    Limits,
+    Refused,
+    _column_limit,
+    _row_limit,
+    cell_text,
+    csv_encoding,
+    file_too_big,
+    read_rows,
+)
 
 # Exactly the characters Python's str.strip() removes, so polars trims as ``cell_text`` does.
 WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
@@ -41,10 +50,7 @@ def read_columns(data: bytes, filename: str, limits: Limits | None = None):
     """The file's cells as a polars DataFrame of String columns (no nulls); raises ``Refused``."""
     limits = limits or Limits.current()
     if len(data) > limits.max_file_bytes:
-        raise Refused(
-            _("文件大小为 %(size)s MB，超过了每个文件 %(limit)s MB 的上限，请拆分后分批导入")
-            % {"size": _mb(len(data)), "limit": _mb(limits.max_file_bytes)}
-        )
+        raise Refused(file_too_big(len(data), limits))
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv" and _plain_csv(data, limits):
         # UTF-8 (polars checks it while parsing) or else GB18030, which is what Excel and WPS in China
@@ -76,10 +82,7 @@ def iter_columns(source: bytes | str | Path, filename: str | None = None, limits
     filename = filename or (path.name if path is not None else "")
     size = path.stat().st_size if path is not None else len(source)
     if size > limits.max_file_bytes:
-        raise Refused(
-            _("文件大小为 %(size)s MB，超过了每个文件 %(limit)s MB 的上限，请拆分后分批导入")
-            % {"size": _mb(size), "limit": _mb(limits.max_file_bytes)}
-        )
+        raise Refused(file_too_big(size, limits))
 
     def blocks() -> Iterator[bytes]:
         if path is None:
