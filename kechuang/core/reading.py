@@ -92,6 +92,13 @@ def _mb(n: int) -> str:
     return f"{n / MB:,.0f}"
 
 
+def file_too_big(size: int, limits: Limits) -> str:
+    return _("文件大小为 %(size)s MB，超过了每个文件 %(limit)s MB 的上限，请拆分后分批导入") % {
+        "size": _mb(size),
+        "limit": _mb(limits.max_file_bytes),
+    }
+
+
 def read_rows(data: bytes, filename: str, limits: Limits | None = None) -> Iterator[list]:
     """Rows of a .csv (UTF-8 with or without BOM, or GB18030) or of an .xlsx's first sheet.
 
@@ -101,10 +108,7 @@ def read_rows(data: bytes, filename: str, limits: Limits | None = None) -> Itera
     """
     limits = limits or Limits.current()
     if len(data) > limits.max_file_bytes:
-        raise Refused(
-            _("文件大小为 %(size)s MB，超过了每个文件 %(limit)s MB 的上限，请拆分后分批导入")
-            % {"size": _mb(len(data)), "limit": _mb(limits.max_file_bytes)}
-        )
+        raise Refused(file_too_big(len(data), limits))
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
         return _csv_rows(data, limits)

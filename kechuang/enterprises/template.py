@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from kechuang.core.industries import section_of_division
-from kechuang.core.reading import Refused, cell_text, read_rows
+from kechuang.core.reading import Refused, cell_text
 from kechuang.core.uscc import normalise as normalise_uscc
 from kechuang.core.uscc import uscc_error
 
@@ -277,6 +277,49 @@ ProgressFn = Callable[[int], None]
 PROGRESS_EVERY = 5000  # rows between two progress calls
 
 
+def header_names(header: list, first_row: int = 1) -> tuple[list[str | None], list[RowError]]:
+    """The template column each header cell names (None for a blank or unknown heading), and the
+    header's errors: unknown headings, missing required columns, repeated columns."""
+    errors: list[RowError] = []
+    names = [_HEADER_ALIASES.get(_text(h).lower() if _text(h).isascii() else _text(h)) for h in header]
+    for pos, (raw, name) in enumerate(zip(header, names, strict=True)):
+        if name is None and _text(raw):
+            errors.append(RowError(first_row, _text(raw), "", f"第{pos + 1}列表头不是模板中的列名"))
+    for col in REQUIRED:
+        if col not in names:
+            errors.append(RowError(first_row, col, "", "缺少必填列"))
+    for col in sorted({n for n in names if n and names.count(n) > 1}):
+        errors.append(RowError(first_row, col, "", "表头中该列重复出现"))
+    return names, errors
+
+
+def parse_cells(raw: dict[str, str], row_no: int) -> tuple[dict, list[RowError]]:
+    """One data row (column -> trimmed text) as a typed record and its errors, in column order and
+    then the cross-column rules; duplicates across rows are the caller's."""
+    record: dict = dict.fromkeys(COLUMNS)
+    row_errors: list[RowError] = []
+    for col, text in raw.items():
+        if text == "":
+            if col in REQUIRED:
+                row_errors.append(RowError(row_no, col, "", "必填，不能为空"))
+            continue
+        try:
+            record[col] = CONVERTERS[col](text)
+        except _Bad as bad:
+            row_errors.append(RowError(row_no, col, text, bad.rule))
+    for small, large in CONSISTENCY:
+        a, b = record[small], record[large]
+        if a is not None and b is not None and a > b:
+            row_errors.append(
+                RowError(row_no, small, raw[small], f"{LABELS_ZH[small]}不能大于{LABELS_ZH[large]}（{b}）")
+            )
+    return record, row_errors
+
+
+def duplicate_error(row_no: int, year_text: str, first: int) -> RowError:
+    return RowError(row_no, "year", year_text, f"与第{first}行重复：同一企业同一年度只能有一行")
+
+
 def parse_rows(
     rows: Iterable[list], *, first_row: int = 1, progress: ProgressFn | None = None
 ) -> ParseResult:
@@ -290,16 +333,7 @@ def parse_rows(
     if header is None:
         result.errors.append(RowError(first_row, "", "", "文件为空：第一行应为表头"))
         return result
-    names = [_HEADER_ALIASES.get(_text(h).lower() if _text(h).isascii() else _text(h)) for h in header]
-    for pos, (raw, name) in enumerate(zip(header, names, strict=True)):
-        if name is None and _text(raw):
-            result.errors.append(RowError(first_row, _text(raw), "", f"第{pos + 1}列表头不是模板中的列名"))
-    missing = [c for c in REQUIRED if c not in names]
-    for col in missing:
-        result.errors.append(RowError(first_row, col, "", "缺少必填列"))
-    dup_cols = {n for n in names if n and names.count(n) > 1}
-    for col in sorted(dup_cols):
-        result.errors.append(RowError(first_row, col, "", "表头中该列重复出现"))
+    names, result.errors = header_names(header, first_row)
     if result.errors:
         return result
     positions = [(i, n) for i, n in enumerate(names) if n]
@@ -312,33 +346,11 @@ def parse_rows(
         if not any(raw.values()):
             continue
         result.rows += 1
-        record: dict = dict.fromkeys(COLUMNS)
-        row_errors: list[RowError] = []
-        for col, text in raw.items():
-            if text == "":
-                if col in REQUIRED:
-                    row_errors.append(RowError(row_no, col, "", "必填，不能为空"))
-                continue
-            try:
-                record[col] = CONVERTERS[col](text)
-            except _Bad as bad:
-                row_errors.append(RowError(row_no, col, text, bad.rule))
-        for small, large in CONSISTENCY:
-            a, b = record[small], record[large]
-            if a is not None and b is not None and a > b:
-                row_errors.append(
-                    RowError(
-                        row_no, small, raw[small], f"{LABELS_ZH[small]}不能大于{LABELS_ZH[large]}（{b}）"
-                    )
-                )
+        record, row_errors = parse_cells(raw, row_no)
         if record["uscc"] and record["year"]:
             key = (record["uscc"], record["year"])
             if key in seen:
-                row_errors.append(
-                    RowError(
-                        row_no, "year", raw["year"], f"与第{seen[key]}行重复：同一企业同一年度只能有一行"
-                    )
-                )
+                row_errors.append(duplicate_error(row_no, raw["year"], seen[key]))
             else:
                 seen[key] = row_no
         if row_errors:
@@ -351,22 +363,37 @@ def parse_rows(
     return result
 
 
-def read_facts_bytes(data: bytes, filename: str, *, progress: ProgressFn | None = None) -> ParseResult:
-    """Parse an uploaded .csv or .xlsx. Never raises on bad content: see ``errors``."""
+def read_facts_bytes(data: bytes, filename: str, *, progress: ProgressFn | None = None):
+    """Parse an uploaded .csv or .xlsx column by column (``template_columns``, the same answer as
+    ``parse_rows``): a ``ColumnarResult``, or a ``ParseResult`` holding the refusal. Never raises on
+    bad content: see ``errors``."""
+    from kechuang.core.columnar import iter_columns
+
+    from .template_columns import parse_column_chunks
+
     try:
-        return parse_rows(read_rows(data, filename), progress=progress)
+        result = parse_column_chunks(iter_columns(data, filename))
     except Refused as refused:
         return ParseResult(errors=[RowError(0, "", filename, refused.message)])
+    if progress is not None:
+        progress(result.rows)
+    return result
 
 
-def read_facts_file(path: str | Path) -> ParseResult:
-    """Read a yearly-facts file (.csv or .xlsx). Never raises on bad content: see ``errors``."""
+def read_facts_file(path: str | Path):
+    """Read a yearly-facts file (.csv or .xlsx), a plain .csv streamed from disk a chunk at a time.
+    Never raises on bad content: see ``errors``."""
+    from kechuang.core.columnar import iter_columns
+
+    from .template_columns import parse_column_chunks
+
     path = Path(path)
     try:
-        data = path.read_bytes()
+        return parse_column_chunks(iter_columns(path))
     except OSError as exc:
         return ParseResult(errors=[RowError(0, "", str(path), f"无法读取文件：{exc.strerror}")])
-    return read_facts_bytes(data, path.name)
+    except Refused as refused:
+        return ParseResult(errors=[RowError(0, "", path.name, refused.message)])
 
 
 def latest_static(records: Iterable[dict]) -> dict[str, dict]:

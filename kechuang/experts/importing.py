@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kechuang.core.columnar import read_columns
 from kechuang.core.models import District, ImportRun, Organisation, Role, User
-from kechuang.core.reading import Refused, cell_text, read_rows
+from kechuang.core.reading import Refused
 
 from . import services
 from .models import Expert, ExpertField, ReviewItem, SelectionRound
@@ -107,9 +108,10 @@ class _Bad(Exception):
 
 def read_table(data: bytes, filename: str) -> list[list[str]]:
     """Rows of the first sheet (.xlsx) or of a .csv (UTF-8 or GB18030), as stripped text, read through
-    the core reader so that a hostile file is refused before it is parsed."""
+    the core columnar reader so that a hostile file is refused before it is parsed (rows come padded
+    with blank cells to the widest row, which reads as cells left empty)."""
     try:
-        return [[cell_text(c) for c in row] for row in read_rows(data, filename)]
+        return [list(row) for row in read_columns(data, filename).rows()]
     except Refused as refused:
         raise _Bad(refused.message) from None
 

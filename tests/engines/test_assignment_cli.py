@@ -130,3 +130,18 @@ def test_management_command(files, capsys):
         call_command("experts", *args[:-4], "--per-item", "13", "--max-load", "3", "--out", str(bad))
     assert "只有" in str(err.value) and "13 needed" in str(err.value)
     assert not bad.exists()
+
+
+def test_assign_writes_parquet_with_the_rows_of_the_csv(tmp_path):
+    import polars as pl
+
+    from kechuang.engines.assignment.batch import AssignOptions, run_assign
+
+    scores = tmp_path / "scores.csv"
+    scores.write_text("".join(f"p{i},r{j},{(i * 7 + j * 3) % 10 / 10}\n" for i in range(6) for j in range(5)))
+    common = {"scores": str(scores), "per_item": 2, "min_load": 0, "max_load": 3}
+    run_assign(AssignOptions(**common, out=str(tmp_path / "a.csv")))
+    run_assign(AssignOptions(**common, out=str(tmp_path / "a.parquet")))
+    from_csv = pl.read_csv(tmp_path / "a.csv", infer_schema=False)
+    assert from_csv.height == 12
+    assert pl.read_parquet(tmp_path / "a.parquet").equals(from_csv)

@@ -3,7 +3,8 @@
 SCORES.csv: rows ``item,expert,score`` (no header, or a header whose third field is not a number);
 a pair that is absent is not eligible. CONFLICTS.csv: rows ``item,expert`` (openreview's constraint
 rows ``item,expert,-1`` are accepted; other constraint values are rejected). ORGS.csv: ``expert,org``.
-OUT.csv: header ``item,expert`` plus ``probability`` (the marginal) for a randomised draw.
+OUT.csv: header ``item,expert`` plus ``probability`` (the marginal) for a randomised draw, written in
+chunks; OUT.parquet holds the same columns in row groups.
 
 Everything is read and solved before anything is written; outputs are written to temporary files and
 renamed into place, so a failure leaves no partial output.
@@ -256,15 +257,52 @@ def _write_atomic(path: Path, write) -> None:
         raise
 
 
-def _panel_rows(problem: AssignmentProblem, item, expert, prob=None) -> list[list[str]]:
+CHUNK_ROWS = 100_000  # rows per CSV chunk and per Parquet row group
+
+
+def _panel_frame(problem: AssignmentProblem, item, expert, prob=None):
+    """The panel as a frame (item, expert[, probability]) sorted by item then expert, labels gathered
+    column-wise, without a Python loop over them."""
+    import polars as pl
+
     order = np.lexsort((expert, item))
-    rows = []
-    for k in order:
-        row = [problem.item_label(int(item[k])), problem.expert_label(int(expert[k]))]
-        if prob is not None:
-            row.append(f"{prob[k]:.6g}")
-        rows.append(row)
-    return rows
+    item, expert = np.asarray(item)[order], np.asarray(expert)[order]
+
+    def labels(idx, names):
+        if names is None:
+            return pl.Series(idx.astype(np.int64)).cast(pl.String)
+        return pl.Series(list(names), dtype=pl.String).gather(idx.astype(np.int64))
+
+    columns = {
+        "item": labels(item, problem.item_labels),
+        "expert": labels(expert, problem.expert_labels),
+    }
+    if prob is not None:
+        columns["probability"] = pl.Series([f"{p:.6g}" for p in np.asarray(prob)[order]], dtype=pl.String)
+    return pl.DataFrame(columns)
+
+
+def _write_panel(path: Path, frame) -> None:
+    """OUT.csv in chunks of ``CHUNK_ROWS`` rows, or OUT.parquet in row groups of that size."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            frame.write_parquet(tmp, row_group_size=CHUNK_ROWS)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return
+
+    def write(fh) -> None:
+        fh.write(",".join(frame.columns) + "\r\n")
+        for start in range(0, max(frame.height, 1), CHUNK_ROWS):
+            # the csv module's quoting and line ends, as the file had before (labels may hold commas)
+            csv.writer(fh).writerows(frame.slice(start, CHUNK_ROWS).iter_rows())
+
+    _write_atomic(path, write)
 
 
 def run_assign(opts: AssignOptions) -> dict[str, Any]:
@@ -287,16 +325,14 @@ def run_assign(opts: AssignOptions) -> dict[str, Any]:
                 ]
             )
         result = solve_optimal(problem)
-        rows = _panel_rows(problem, result.item, result.expert)
-        header = ["item", "expert"]
+        panel = _panel_frame(problem, result.item, result.expert)
         summary["total_affinity"] = result.total_affinity
     else:
         seed = opts.seed if opts.seed is not None else secrets.randbits(63)
         d = draw(problem, opts.max_probability, seed, reserves=opts.reserves)
         a = d.assignment
         prob = d.marginals.probability[problem.pair_index(a.item, a.expert)]
-        rows = _panel_rows(problem, a.item, a.expert, prob)
-        header = ["item", "expert", "probability"]
+        panel = _panel_frame(problem, a.item, a.expert, prob)
         record = dict(d.record)
         record["labels"] = {"items": table.items, "experts": table.experts}
         record["cli"] = {k: v for k, v in asdict(opts).items() if k not in ("out", "record", "seed")}
@@ -319,10 +355,10 @@ def run_assign(opts: AssignOptions) -> dict[str, Any]:
             total_affinity=a.total_affinity,
             record_file=str(record_path),
         )
-    outputs.insert(0, (Path(opts.out), lambda fh: csv.writer(fh).writerows([header, *rows])))
+    _write_panel(Path(opts.out), panel)
     for path, write in outputs:
         _write_atomic(path, write)
-    summary["assigned"] = len(rows)
+    summary["assigned"] = panel.height
     summary["out"] = str(opts.out)
     return summary
 
@@ -347,10 +383,7 @@ def run_replay(
     if out:
         a = d.assignment
         prob = d.marginals.probability[problem.pair_index(a.item, a.expert)]
-        rows = _panel_rows(problem, a.item, a.expert, prob)
-        _write_atomic(
-            Path(out), lambda fh: csv.writer(fh).writerows([["item", "expert", "probability"], *rows])
-        )
+        _write_panel(Path(out), _panel_frame(problem, a.item, a.expert, prob))
     return {
         "assigned": len(d.assignment.item),
         "seed": record["seed"],

@@ -611,31 +611,32 @@ class BulkResult:
         enterprise and policy, enterprises in ``uscc`` order, policies in the order evaluated.
         ``score`` is null when the policy has none or it is not determined; ``failed``/``missing``
         are ';'-joined condition ids / fact names, empty when eligible."""
-        n = len(self.uscc)
-        names = pl.Series(list(POLICY_STATUS.values()), dtype=pl.Utf8)  # index = status code
-        frames = []
-        for code, r in self.policies.items():
-            if r.score_lo is not None:
-                score = pl.Series(r.score_lo, dtype=pl.Int64).set(pl.Series(r.score_lo != r.score_hi), None)
-            else:
-                score = pl.repeat(None, n, eager=True, dtype=pl.Int64)
-            frames.append(
-                pl.DataFrame(
-                    {
-                        "uscc": self.uscc,
-                        "policy": pl.repeat(code, n, eager=True, dtype=pl.Utf8),
-                        "status": names.gather(r.status.astype(np.int64)),
-                        "score": score,
-                        "failed": _joined(r.failed_mask(), n),
-                        "missing": _joined(r.missing_mask(), n),
-                    }
-                )
-            )
+        frames = list(self.iter_frames())
         if not frames:
             return pl.DataFrame(
                 schema={c: pl.Int64 if c == "score" else pl.Utf8 for c in _FRAME_COLUMNS},
             )
         return pl.concat(frames)
+
+    def iter_frames(self):
+        """``to_frame`` one policy at a time, so that a writer holds one policy's rows, not all."""
+        n = len(self.uscc)
+        names = pl.Series(list(POLICY_STATUS.values()), dtype=pl.Utf8)  # index = status code
+        for code, r in self.policies.items():
+            if r.score_lo is not None:
+                score = pl.Series(r.score_lo, dtype=pl.Int64).set(pl.Series(r.score_lo != r.score_hi), None)
+            else:
+                score = pl.repeat(None, n, eager=True, dtype=pl.Int64)
+            yield pl.DataFrame(
+                {
+                    "uscc": self.uscc,
+                    "policy": pl.repeat(code, n, eager=True, dtype=pl.Utf8),
+                    "status": names.gather(r.status.astype(np.int64)),
+                    "score": score,
+                    "failed": _joined(r.failed_mask(), n),
+                    "missing": _joined(r.missing_mask(), n),
+                }
+            )
 
 
 _FRAME_COLUMNS = ("uscc", "policy", "status", "score", "failed", "missing")

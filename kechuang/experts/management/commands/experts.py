@@ -34,7 +34,7 @@ class Command(BaseCommand):
         a.add_argument("--orgs", help="ORGS.csv: expert,org")
         a.add_argument("--max-per-org", type=int, help="at most T experts of one organisation per item")
         a.add_argument("--record", help="where to store the draw record (default OUT.csv.draw.json)")
-        a.add_argument("--out", required=True, help="OUT.csv: item,expert[,probability]")
+        a.add_argument("--out", required=True, help="OUT.csv or OUT.parquet: item,expert[,probability]")
         r = sub.add_parser("replay", help=str(_("按抽取记录复现一次随机抽取")))
         r.add_argument("--record", required=True)
         r.add_argument("--scores", help="SCORES.csv (default: the path stored in the record)")

@@ -2,16 +2,17 @@
 
 Evaluates policies (the built-in YAML declarations, or those in --policies-dir) for every enterprise
 of a yearly-facts file (.csv or .xlsx, the contract template, several years per enterprise) with the
-vectorised rules engine. No database is used. RESULT.csv (or RESULT.parquet, in row groups) has the columns
-``uscc, policy, status, score, failed, missing``. A bad input file exits non-zero with the
-row-by-row report and writes nothing.
+vectorised rules engine. No database is used. The file is read column by column
+(``enterprises.template_columns``: a plain .csv streamed from disk in chunks, every rule of the
+template checked on whole columns) straight into the engine's facts table, aligned by reference year
+with array operations. RESULT.csv (or RESULT.parquet, in row groups) has the columns
+``uscc, policy, status, score, failed, missing`` and is written one policy at a time through
+``core.tables``. A bad input file exits non-zero with the row-by-row report and writes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -19,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "builtin"
 COLUMNS = ("uscc", "policy", "status", "score", "failed", "missing")
-PARQUET_ROWS = 100_000
 
 
 class Command(BaseCommand):
@@ -68,17 +68,17 @@ class Command(BaseCommand):
             raise CommandError(f"输入文件有 {len(parsed.errors)} 处问题，未生成结果文件", returncode=2)
         depth = max(p.lookback for p in policies)
         try:
-            table = FactsTable.from_records(parsed.records, on, depth=depth, facts=required_facts(policies))
-            frame = evaluate_bulk(policies, table).to_frame()
+            table = FactsTable.from_frame(parsed.frame, on, depth=depth, facts=required_facts(policies))
+            del parsed  # the typed rows; the table holds what the rules read
+            result = evaluate_bulk(policies, table)
         except (ValueError, PolicyError) as exc:
             raise CommandError(f"无法判定：{exc}", returncode=2) from None
-        _write_atomically(frame, Path(opts["out"]))
+        counts = _write(result.iter_frames(), Path(opts["out"]))
         self.stdout.write(
             f"{len(table)} 家企业 × {len(policies)} 项政策（判定日期 {on.isoformat()}）→ {opts['out']}"
         )
-        counts = frame.group_by("policy", "status").len()
         for p in policies:
-            row = {s: n for code, s, n in counts.iter_rows() if code == p.code}
+            row = counts.get(p.code, {})
             self.stdout.write(
                 f"  {p.code} {p.version}：符合 {row.get('eligible', 0)}，不符合 {row.get('ineligible', 0)}，"
                 f"待补数据 {row.get('unknown', 0)}"
@@ -129,25 +129,22 @@ def _date(text: str) -> dt.date:
         raise CommandError(f"--on “{text}”：日期应为 YYYY-MM-DD 格式", returncode=2) from None
 
 
-def _write_atomically(frame, out: Path) -> None:
-    """Write to a temporary file beside ``out`` and rename, so a failure never leaves half a file."""
+def _write(frames, out: Path) -> dict[str, dict[str, int]]:
+    """Write the result one policy at a time (``core.tables``: a temporary file renamed at the end,
+    so a failure never leaves half a file); the counts of each status per policy."""
     import polars as pl
 
+    from kechuang.core.tables import TableWriter
+
+    counts: dict[str, dict[str, int]] = {}
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent if str(out.parent) else ".")
+        with TableWriter(out) as writer:
+            for frame in frames:
+                # empty failed/missing lists as empty cells, not the quoted "" polars writes for ""
+                text = [pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in ("failed", "missing")]
+                writer.write(frame.select(COLUMNS).with_columns(text))
+                for code, status, n in frame.group_by("policy", "status").len().iter_rows():
+                    counts.setdefault(code, {})[status] = n
     except OSError as exc:
         raise CommandError(f"无法写入 {out}：{exc.strerror}", returncode=2) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            # empty failed/missing lists as empty cells, not the quoted "" polars writes for ""
-            text = [pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in ("failed", "missing")]
-            result = frame.select(COLUMNS).with_columns(text)
-            if out.suffix.lower() == ".parquet":
-                # Row groups of PARQUET_ROWS: a reader streams the result a group at a time.
-                result.write_parquet(fh, row_group_size=PARQUET_ROWS)
-            else:
-                result.write_csv(fh)
-        os.replace(tmp, out)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise CommandError(f"无法写入 {out}：{exc.strerror}", returncode=2) from None
+    return counts
