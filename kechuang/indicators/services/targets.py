@@ -17,6 +17,7 @@ from kechuang.core.spreadsheets import Column
 
 from .. import progress
 from ..models import Indicator, Target
+from .definitions import sync_indicators
 
 KIND = "indicator_targets"
 HEADERS = ["指标代码", "年度", "区县", "目标类型", "目标值", "依据文件"]
@@ -103,6 +104,7 @@ def import_targets(user, data: bytes, filename: str) -> ImportRun:
     try:
         if user is not None:
             can_set_targets(user).enforce()
+        sync_indicators()  # every seed and rule indicator exists before the file names them
         rows = iter(read_rows(data, filename))
         header = [cell_text(c) for c in next(rows, [])]
         missing = [h for h in HEADERS[:5] if h not in header]
