@@ -12,7 +12,7 @@ Y = 2024
 def registry(city):
     """The ``city`` fixture's two districts with facts for ``Y``: 张店区 has the edge cases, 淄川区 one
     plain firm, and 博山区 none at all."""
-    zd, zc = city["zd"], city["zc"]
+    zd = city["zd"]
     bs = f.district("370304", "博山区")
     e1, e2 = city["e1"], city["e2"]
     # 张店区: e1 above scale, high-tech, R&D > 0; e3 above scale, R&D blank; e4 above scale, R&D 0,
