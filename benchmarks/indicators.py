@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._django import drop_pg, percentile, setup, stage  # noqa: E402
+from benchmarks._django import drop_pg, percentile, setup, stage
 
 YEARS = [2023, 2024, 2025]
 
@@ -33,7 +33,8 @@ def build(n: int) -> None:
 
     rng = np.random.default_rng(2026)
     districts = [
-        District.objects.create(code=d["code"], name=d["name"], kind=d["kind"], order=d["order"]) for d in demo.districts()
+        District.objects.create(code=d["code"], name=d["name"], kind=d["kind"], order=d["order"])
+        for d in demo.districts()
     ]
     weights = np.array([d.weight for d in demo.DISTRICTS])
     area = rng.choice(len(districts), size=n, p=weights / weights.sum())
@@ -42,7 +43,9 @@ def build(n: int) -> None:
     with transaction.atomic():
         orgs = Organisation.objects.bulk_create(
             [
-                Organisation(name=f"基准企业{i:06d}", kind=Organisation.Kind.ENTERPRISE, district=districts[area[i]])
+                Organisation(
+                    name=f"基准企业{i:06d}", kind=Organisation.Kind.ENTERPRISE, district=districts[area[i]]
+                )
                 for i in range(n)
             ],
             batch_size=5000,
@@ -123,7 +126,9 @@ def main() -> None:
             times = []
             for k in range(args.requests):
                 started = time.perf_counter()
-                response = client.get("/indicators/", {"indicator": ["high_tech_count", "rd_active_share"][k % 2]})
+                response = client.get(
+                    "/indicators/", {"indicator": ["high_tech_count", "rd_active_share"][k % 2]}
+                )
                 times.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200
             print(

@@ -9,13 +9,14 @@ from kechuang.indicators.models import Indicator, Target
 from kechuang.indicators.services import compute
 from tests import factories as f
 from tests.e2e.conftest import sign_in
-from tests.indicators.conftest import Y, registry  # noqa: F401  (the fixture)
+from tests.indicators.conftest import Y, build_registry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def cockpit_data(registry):
+def cockpit_data(city):
+    registry = build_registry(city)
     compute.recompute(years=[Y])
     ind = Indicator.objects.get(code="high_tech_count")
     Target.objects.create(indicator=ind, year=Y, kind=Target.Kind.TARGET, value=3)

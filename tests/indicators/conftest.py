@@ -10,6 +10,10 @@ Y = 2024
 
 @pytest.fixture
 def registry(city):
+    return build_registry(city)
+
+
+def build_registry(city):
     """The ``city`` fixture's two districts with facts for ``Y``: 张店区 has the edge cases, 淄川区 one
     plain firm, and 博山区 none at all."""
     zd = city["zd"]
