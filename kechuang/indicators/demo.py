@@ -80,10 +80,9 @@ def load_indicators(ctx: dict, stdout) -> None:
             }
         else:
             weights = [Decimal(actuals.get(d.pk) or 0) * noise[d.pk] for d in districts]
-            places = 2 if indicator.unit == "yuan" else 0
-            parts = dict(
-                zip([d.pk for d in districts], progress.split(total, weights, places=places), strict=True)
-            )
+            places = -4 if indicator.unit == "yuan" else 0  # money in whole 万元
+            split = progress.split(total, weights, places=places)
+            parts = {d.pk: Decimal(format(p, "f")) for d, p in zip(districts, split, strict=True)}
         _save_parts(city, parts)
         n_targets += 1 + len(parts)
     stdout.write(

@@ -88,3 +88,9 @@ def test_met_exactly_when_actual_reaches_target(actual, target, day):
     today = dt.date(2026, 1, 1) + dt.timedelta(days=day)
     a = progress.assess(actual, target, year=2026, today=today)
     assert (a.light in ("met", "ahead")) == (actual / target >= 1 or a.progress >= 1)
+
+
+def test_split_money_in_whole_wan():
+    parts = progress.split(D("1091753333.33"), [D(3), D(1), D(2)], places=-4)
+    assert sum(parts) == D("1091753333.33")
+    assert all(p % 10000 == 0 for p in parts[1:])

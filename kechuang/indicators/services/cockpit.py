@@ -169,7 +169,9 @@ def _figures(indicators, year: int, districts: list, today: dt.date, district_q:
     return out
 
 
-def cockpit(user, *, year: int | None = None, district_id=None, code: str = "", today=None) -> dict:
+def cockpit(
+    user, *, year: int | None = None, district_id=None, code: str = "", today=None, cards_only: bool = False
+) -> dict:
     require_view(user)
     today = today or timezone.localdate()
     year = year or default_year()
@@ -184,7 +186,7 @@ def cockpit(user, *, year: int | None = None, district_id=None, code: str = "", 
     cards = _figures(key, year, [area], today, area_q)
     cards = [cards[(i.pk, area.pk if area else None)] for i in key]
     ranking, trend, map_data = [], {}, []
-    if chosen is not None:
+    if chosen is not None and not cards_only:
         scope_q = Q(district__in=districts)
         figures = _figures([chosen], year, districts, today, scope_q)
         ranking = [figures[(chosen.pk, d.pk)] for d in districts]
@@ -221,7 +223,7 @@ def cockpit(user, *, year: int | None = None, district_id=None, code: str = "", 
         "behind": behind,
         "trend": trend,
         "map": map_data,
-        "years": _years(),
+        "years": [] if cards_only else _years(),
         "today": today,
         "pace": progress.year_elapsed(year, today),
     }

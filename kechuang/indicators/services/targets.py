@@ -217,10 +217,10 @@ def suggest_split(indicator: Indicator, total: Decimal, weights: dict[int, Decim
     ids = list(weights)
     if indicator.unit not in ADDITIVE:
         return {i: Decimal(total) for i in ids}
-    places = 2 if indicator.unit == Indicator.Unit.YUAN else 0
-    return dict(
-        zip(ids, progress.split(Decimal(total), [weights[i] for i in ids], places=places), strict=True)
-    )
+    # Money is split in whole 万元 (what a total holds below 万元 stays with the first part).
+    places = -4 if indicator.unit == Indicator.Unit.YUAN else 0
+    parts = progress.split(Decimal(total), [weights[i] for i in ids], places=places)
+    return {i: Decimal(format(p, "f")) for i, p in zip(ids, parts, strict=True)}
 
 
 @transaction.atomic

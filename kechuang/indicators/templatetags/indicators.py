@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
-from kechuang.core.money import grouped, show_wan
+from kechuang.core.money import grouped
 
 register = template.Library()
 
@@ -15,7 +15,8 @@ def measure(value, unit):
         return "—"
     value = Decimal(value)
     if unit == "yuan":
-        return _("%(n)s 万元") % {"n": show_wan(value.quantize(Decimal("0.01")))}
+        # 万元 to two places (hundreds of yuan): a leader reads 12,345.68 万元, not 12,345.678901.
+        return _("%(n)s 万元") % {"n": grouped((value / 10000).quantize(Decimal("0.01")))}
     if unit == "ratio":
         return f"{(value * 100).quantize(Decimal('0.01'))}%"
     if unit == "persons":
