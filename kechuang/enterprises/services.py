@@ -55,6 +55,7 @@ def search_enterprises(
     industry: str = "",
     label: str = "",
     year: int | None = None,
+    fact: str = "",
 ) -> QuerySet[Enterprise]:
     """The list page's and the API's search: name or USCC, district, industry prefix, label, year.
 
@@ -76,7 +77,22 @@ def search_enterprises(
             enterprise_id=OuterRef("pk"), code=label, status=DerivedLabel.Status.YES
         )
         qs = qs.filter(Exists(labels.filter(year=year) if year else labels))
+    if fact in FACT_FILTERS:  # the records behind an indicator (kechuang.indicators links here)
+        facts = YearlyFacts.objects.filter(FACT_FILTERS[fact][1], enterprise_id=OuterRef("pk"))
+        qs = qs.filter(Exists(facts.filter(year=year) if year else facts))
     return qs
+
+
+# Filters on one year's facts, for the lists behind the indicators' figures.
+FACT_FILTERS = {
+    "high_tech": (_lazy("高新技术企业证书在有效期内"), Q(high_tech_cert_valid=True)),
+    "rd_reported": (_lazy("已填报研发费用"), Q(rd_expense__isnull=False)),
+    "rd_positive": (_lazy("研发费用大于零"), Q(rd_expense__gt=0)),
+    "revenue_both": (
+        _lazy("已填报营业收入和高新技术产品收入"),
+        Q(revenue__isnull=False, high_tech_revenue__isnull=False),
+    ),
+}
 
 
 def page_of_enterprises(qs: QuerySet[Enterprise], page_number, per_page: int, *, count: int | None = None):
