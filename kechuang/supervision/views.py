@@ -32,7 +32,7 @@ from .models import (
 )
 from .services import assessment as assessment_service
 from .services import documents, meetings, plans, reports
-from .services.status import LIGHT_LABELS, force_statuses, milestone_views, month_lights
+from .services.status import LIGHT_LABELS, force_statuses, milestone_views, month_lights, plan_as_of
 
 
 def _require_use(user) -> None:
@@ -79,9 +79,9 @@ def board(request):
         )
     chosen = request.GET.get("plan")
     plan = next((p for p in plan_list if str(p.pk) == chosen), None) or plan_list[0]
-    on = min(today, dt.date(plan.year, 12, 31))
+    on = plan_as_of(plan, today)
     statuses = force_statuses(plan, on)
-    lights = month_lights(plan, today)
+    lights = month_lights(plan, on)
     rows = [(fs, lights.get(fs.task_force.pk, [])) for fs in statuses]
     context = {
         "plans": plan_list,
@@ -120,8 +120,7 @@ def task_force(request, pk: int):
         else:
             messages.success(request, _("批示意见已保存"))
         return redirect("supervision_task_force", pk=tf.pk)
-    today = timezone.localdate()
-    on = min(today, dt.date(tf.plan.year, 12, 31))
+    on = plan_as_of(tf.plan)
     views_ = milestone_views([tf], on, with_actuals=True).get(tf.pk, [])
     timeline = [
         {
@@ -143,6 +142,7 @@ def task_force(request, pk: int):
         "comments": tf.comments.select_related("author", "report")[:20],
         "can_file": can_file,
         "can_comment": bool(access.can_comment(request.user, tf.plan)),
+        "is_office": bool(access.is_office(request.user, tf.plan)),
         "this_month": due_month,
         "months": range(1, 13),
     }
@@ -220,6 +220,11 @@ def report(request, pk: int):
         "due": reports.due_date(plan, obj.year, obj.month),
         "history": history(obj),
         "comments": obj.comments.select_related("author"),
+        "text_fields": [
+            ("problems", _("存在问题"), obj.problems),
+            ("help_needed", _("需协调解决事项"), obj.help_needed),
+            ("next_steps", _("下月工作计划"), obj.next_steps),
+        ],
     }
     return render(request, "supervision/report.html", context)
 
@@ -262,7 +267,7 @@ def office(request):
     chosen = request.GET.get("plan") or request.POST.get("plan")
     plan = next((p for p in plan_list if str(p.pk) == chosen), None) or plan_list[0]
     today = timezone.localdate()
-    default = min(today, dt.date(plan.year, 12, 31))
+    default = plan_as_of(plan, today)
     year, month = _month_param(request, default)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -399,8 +404,7 @@ def review(request, pk: int):
 @login_required
 def assessment(request, pk: int):
     plan = _plan_for(request.user, pk)
-    today = timezone.localdate()
-    on = min(today, dt.date(plan.year, 12, 31))
+    on = plan_as_of(plan)
     if request.GET.get("format") == "xlsx":
         return assessment_service.export(plan, on)
     rows = assessment_service.assess(plan, on)

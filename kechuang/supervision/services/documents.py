@@ -179,7 +179,7 @@ def compile_bulletin(
     if not system:
         access.is_office(user, plan).enforce()
     _check_month(plan, year, month)
-    on = on or timezone.localdate()
+    on = on or min(timezone.localdate(), timing.month_end(year, month))
     content, summary = bulletin_docx(plan, year, month, on)
     return Bulletin.objects.create(
         plan=plan, year=year, month=month, content=content, summary=summary,
@@ -234,7 +234,7 @@ def compile_supervision_report(
     _check_month(plan, year, month)
     if month not in (6, 12):
         raise ValidationError({"month": _("督导专题报告在6月和12月编制")})
-    on = on or timezone.localdate()
+    on = on or min(timezone.localdate(), timing.month_end(year, month))
     content, summary = supervision_docx(plan, year, month, on)
     return SupervisionReport.objects.create(
         plan=plan, year=year, month=month, content=content, summary=summary,
