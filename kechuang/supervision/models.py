@@ -269,7 +269,7 @@ class ReportItem(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["report", "milestone__due", "task__order", "pk"]
+        ordering = ["report", "pk"]  # tasks first, then milestones by due date, as the report was opened
         verbose_name = _("报告事项")
         verbose_name_plural = _("报告事项")
         constraints = [

@@ -88,7 +88,7 @@ def _fill_items(report: MonthlyReport) -> None:
                 report=report, task=task, status=before.status if before else ReportItem.Progress.ON_PLAN
             )
         )
-    for milestone in tf.milestones.all():
+    for milestone in tf.milestones.order_by("due", "order", "pk"):
         if milestone.pk in done:
             continue
         before = last.get((None, milestone.pk))
