@@ -348,6 +348,13 @@ def supervision_report_download(request, pk: int):
     return _download(obj, str(obj))
 
 
+def _follow_up(request, review_obj) -> FollowUp:
+    pk = request.POST.get("item", "")
+    if not pk.isdigit():
+        raise ValidationError({"item": _("请选择督办事项")})
+    return get_object_or_404(FollowUp, pk=int(pk), review=review_obj)
+
+
 @login_required
 def review(request, pk: int):
     obj = get_object_or_404(QuarterlyReview.objects.select_related("plan"), pk=pk)
@@ -371,11 +378,11 @@ def review(request, pk: int):
                 meetings.refresh_agenda(request.user, obj)
                 messages.success(request, _("议程已按最新报告更新"))
             elif action == "close":
-                item = get_object_or_404(FollowUp, pk=request.POST.get("item"), review=obj)
+                item = _follow_up(request, obj)
                 meetings.close_follow_up(request.user, item, request.POST.get("evidence", ""))
                 messages.success(request, _("督办事项已办结"))
             elif action == "reopen":
-                item = get_object_or_404(FollowUp, pk=request.POST.get("item"), review=obj)
+                item = _follow_up(request, obj)
                 meetings.reopen_follow_up(request.user, item, request.POST.get("reason", ""))
                 messages.success(request, _("督办事项已重新督办"))
             else:

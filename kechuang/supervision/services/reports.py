@@ -234,22 +234,29 @@ def record_lateness(today: dt.date) -> int:
     n = 0
     now = timezone.now()
     for plan in Plan.objects.filter(year__lte=today.year):
-        for tf in plan.task_forces.all():
-            for month in range(1, 13):
-                if plan.year == today.year and month > today.month:
-                    break
-                if due_date(plan, plan.year, month) >= today:
+        months = [m for m in range(1, 13) if due_date(plan, plan.year, m) < today]
+        if not months:
+            continue
+        forces = list(plan.task_forces.all())
+        existing = {
+            (r.task_force_id, r.month): r
+            for r in MonthlyReport.objects.filter(task_force__in=forces, year=plan.year, month__in=months)
+        }
+        for tf in forces:
+            for month in months:
+                report = existing.get((tf.pk, month))
+                if report is not None and (report.first_submitted_at is not None or report.late):
                     continue
-                try:
-                    with transaction.atomic():
-                        report, _created = MonthlyReport.objects.get_or_create(
-                            task_force=tf, year=plan.year, month=month
-                        )
-                except IntegrityError:  # pragma: no cover - a concurrent run created it
-                    report = MonthlyReport.objects.get(task_force=tf, year=plan.year, month=month)
-                if report.first_submitted_at is None and not report.late:
-                    report.late, report.late_recorded_at = True, now
-                    report._change_reason = _("逾期未报送")
-                    report.save(update_fields=["late", "late_recorded_at", "updated_at"])
-                    n += 1
+                if report is None:
+                    try:
+                        with transaction.atomic():
+                            report = MonthlyReport.objects.create(task_force=tf, year=plan.year, month=month)
+                    except IntegrityError:  # pragma: no cover - a concurrent run created it
+                        report = MonthlyReport.objects.get(task_force=tf, year=plan.year, month=month)
+                        if report.first_submitted_at is not None or report.late:
+                            continue
+                report.late, report.late_recorded_at = True, now
+                report._change_reason = _("逾期未报送")
+                report.save(update_fields=["late", "late_recorded_at", "updated_at"])
+                n += 1
     return n

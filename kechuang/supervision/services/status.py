@@ -214,11 +214,15 @@ def status_json(on: dt.date, plans=None) -> list[dict]:
 
 def plan_as_of(plan: Plan, today: dt.date | None = None) -> dt.date:
     """The day a plan's pages show it on: today during its year; for a year gone by, the end of the last
-    month it has reports for (its records stop there), else the year's end."""
+    month anyone reported on (its records stop there), else the year's end."""
     today = today or timezone.localdate()
     if today.year <= plan.year:
         return today
-    last = MonthlyReport.objects.filter(task_force__plan=plan).order_by("-year", "-month").first()
+    last = (
+        MonthlyReport.objects.filter(task_force__plan=plan, first_submitted_at__isnull=False)
+        .order_by("-year", "-month")
+        .first()
+    )
     if last is None or last.year != plan.year:
         return dt.date(plan.year, 12, 31)
     return timing.month_end(last.year, last.month)
