@@ -93,9 +93,7 @@ def bulletin_docx(plan: Plan, year: int, month: int, on: dt.date) -> tuple[bytes
             continue
         for item in report.items.all():
             if item.progress:
-                word.paragraph(
-                    doc, f"{str(item.subject)[:30]}：{item.progress}（{item.get_status_display()}）"
-                )
+                word.paragraph(doc, f"{_short(item.subject)}：{item.progress}（{item.get_status_display()}）")
         if report.problems:
             word.paragraph(doc, _("存在问题：%(t)s") % {"t": report.problems})
         if report.help_needed:
@@ -165,6 +163,11 @@ def bulletin_docx(plan: Plan, year: int, month: int, on: dt.date) -> tuple[bytes
         "overdue": sum(len(fs.overdue) for fs in statuses),
     }
     return word.to_bytes(doc), summary
+
+
+def _short(subject, limit: int = 40) -> str:
+    text = str(subject).strip().rstrip("。；;，,")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _cn(n: int) -> str:

@@ -67,6 +67,12 @@ class ForceStatus:
         return [m for m in self.milestones if m.status == timing.OVERDUE]
 
     @property
+    def lagging_not_overdue(self) -> list:
+        """Lines reported 滞后 that are not already listed as overdue milestones."""
+        overdue = {m.milestone.pk for m in self.overdue}
+        return [i for i in self.lagging_items if i.milestone_id not in overdue]
+
+    @property
     def light_label(self):
         return LIGHT_LABELS[self.light]
 
