@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from kechuang.core.forms import DateField, DateInput
 from kechuang.core.models import District, Section
 
-from .models import Milestone
+from .models import Milestone, TaskForce
 
 
 class MilestoneForm(forms.ModelForm):
@@ -49,3 +49,37 @@ class PlanImportForm(forms.Form):
         if not file.name.lower().endswith((".xlsx", ".csv")):
             raise forms.ValidationError(_("只支持 .xlsx 和 .csv 文件"))
         return file
+
+
+class TaskForceForm(forms.ModelForm):
+    """The task force's people and goal; leaders are named as in the plan, several separated by 、."""
+
+    assisting = forms.CharField(label=_("协助领导"), required=False, help_text=_("多人用顿号分隔"))
+
+    class Meta:
+        model = TaskForce
+        fields = ["name", "lead_leader", "lead_section", "support_sections", "goal", "due"]
+        widgets = {
+            "due": DateInput(),
+            "goal": forms.Textarea(attrs={"rows": 3}),
+            "support_sections": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assisting"].initial = "、".join(self.instance.assisting_leaders or [])
+        for name, field in self.fields.items():
+            if name != "support_sections":
+                field.widget.attrs.setdefault("class", "form-control")
+
+    def clean_assisting(self):
+        import re
+
+        names = [n.strip() for n in re.split(r"[、,，;；]+", self.cleaned_data["assisting"]) if n.strip()]
+        if any(len(n) > 64 for n in names):
+            raise forms.ValidationError(_("每位领导的姓名不超过64字"))
+        return names
+
+    def save(self, commit=True):
+        self.instance.assisting_leaders = self.cleaned_data["assisting"]
+        return super().save(commit)

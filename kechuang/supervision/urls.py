@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.board, name="supervision_board"),
     path("plan/<int:pk>/", views.plan_detail, name="supervision_plan"),
     path("task-force/<int:pk>/", views.task_force, name="supervision_task_force"),
+    path("task-force/<int:pk>/edit/", views.task_force_edit, name="supervision_task_force_edit"),
     path(
         "task-force/<int:pk>/report/<int:year>/<int:month>/",
         views.open_report,

@@ -19,7 +19,7 @@ from kechuang.core.word import DOCX_TYPE
 from kechuang.programs.workflow import history
 
 from . import access, timing
-from .forms import MilestoneForm, PlanImportForm
+from .forms import MilestoneForm, PlanImportForm, TaskForceForm
 from .models import (
     Bulletin,
     FollowUp,
@@ -255,6 +255,19 @@ def milestone_edit(request, pk: int):
     return render(
         request, "supervision/milestone_form.html", {"form": form, "milestone": milestone, "plan": plan}
     )
+
+
+@login_required
+def task_force_edit(request, pk: int):
+    tf = get_object_or_404(TaskForce.objects.select_related("plan"), pk=pk)
+    access.is_office(request.user, tf.plan).enforce()
+    form = TaskForceForm(request.POST or None, instance=tf)
+    if request.method == "POST" and form.is_valid():
+        form.instance._change_reason = _("领导小组办公室修改专班信息")
+        form.save()
+        messages.success(request, _("专班信息已保存"))
+        return redirect("supervision_task_force", pk=tf.pk)
+    return render(request, "supervision/task_force_form.html", {"form": form, "tf": tf, "plan": tf.plan})
 
 
 @login_required

@@ -120,3 +120,25 @@ def test_bulletin_download_and_the_import_pages(client, sup):
     assert (
         get(client, u["leader"], reverse("supervision_assessment", args=[sup["plan"].pk])).status_code == 200
     )
+
+
+def test_the_office_edits_a_task_force_with_history_and_others_may_not(client, sup):
+    u, tf = sup["users"], sup["forces"][CITY]
+    url = reverse("supervision_task_force_edit", args=[tf.pk])
+    assert get(client, u["leader"], url).status_code == 403
+    assert get(client, u["talent"], url).status_code == 403
+    client.force_login(u["office"])
+    data = {"name": tf.name, "lead_leader": "副局长乙", "lead_section": tf.lead_section_id, "goal": "新的目标",
+            "due": "2022-12-31", "assisting": "调研员丙、调研员丁", "support_sections": []}  # fmt: skip
+    assert client.post(url, {**data, "goal": ""}).status_code == 200  # refused: the goal is required
+    tf.refresh_from_db()
+    assert tf.lead_leader == "副局长甲"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    tf.refresh_from_db()
+    assert (
+        tf.lead_leader == "副局长乙"
+        and tf.assisting_leaders == ["调研员丙", "调研员丁"]
+        and tf.goal == "新的目标"
+    )
+    assert tf.history.first().history_change_reason == "领导小组办公室修改专班信息"
