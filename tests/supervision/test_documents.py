@@ -140,6 +140,9 @@ def test_the_assessment_scores_with_weights_as_data_and_exports_its_evidence(sup
     city = next(r for r in rows if r.name == CITY)
     assert city.reporting.possible == 2 and city.reporting.earned == 1
     assert any("2月报告逾期报送" in e for e in city.reporting.evidence)
+    forces = [r for r in rows if r.kind == "task_force"]
+    assert all(a.rank == b.rank for a in forces for b in forces if a.score == b.score)  # ties share a rank
+    assert min(r.rank for r in forces) == 1
     assert city.score == 85  # 0.3 × 50% + 0.5 × 100% (nothing due) + 0.2 × 100%
     with pytest.raises(ValidationError):
         assessment.set_weights(u["office"], sup["plan"], "0.5", "0.5", "0.5")

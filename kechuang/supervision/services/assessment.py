@@ -161,8 +161,8 @@ def assess(plan: Plan, on: dt.date | None = None) -> list[Row]:
                 part.evidence.append(_("截至%(d)s尚无到期事项，按满分计") % {"d": on.isoformat()})
     for kind in ("task_force", "section"):
         ranked = sorted((r for r in rows if r.kind == kind), key=lambda r: (-r.score, r.name))
-        for k, row in enumerate(ranked, start=1):
-            row.rank = k
+        for row in ranked:  # equal scores share a rank (并列)
+            row.rank = 1 + sum(other.score > row.score for other in ranked)
     return sorted(rows, key=lambda r: (r.kind != "task_force", r.rank))
 
 
