@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import composite, normalise, weights
+from . import composite, weights
+from .normalise import normalise
 
 MAX_ROWS = 2_000_000
 MAX_COLS = 200
@@ -114,7 +115,7 @@ def run_rank(opts: RankOptions) -> tuple[list[str], np.ndarray]:
     if opts.weights is not None:
         w = parse_weights(opts.weights, len(names))
     elif opts.weight_method == "entropy":
-        w = weights.entropy_weights(normalise.normalise(m, benefit, "minmax"))
+        w = weights.entropy_weights(normalise(m, benefit, "minmax"))
     elif opts.weight_method == "critic":
         w = weights.critic_weights(m, benefit)
     elif opts.weight_method == "equal":
@@ -126,7 +127,7 @@ def run_rank(opts: RankOptions) -> tuple[list[str], np.ndarray]:
     elif opts.method == "grey":
         s = composite.grey_relational(m, w, benefit, normalisation=opts.normalise)
     else:
-        s = composite.weighted_sum(normalise.normalise(m, benefit, opts.normalise), w)
+        s = composite.weighted_sum(normalise(m, benefit, opts.normalise), w)
     r = composite.rank(s)
     try:
         with open(opts.out, "w", newline="", encoding="utf-8") as fh:
