@@ -8,7 +8,7 @@ from kechuang.core.permissions import can_read
 
 from ..models.evaluation import EnterpriseScore, IndicatorSystem
 from .formulas import FORMULAS, display
-from .scoring import CITY
+from .scoring import CITY, division_of
 
 GAP = 0.1  # a difference of a tenth of the city's range is worth mentioning
 
@@ -46,7 +46,7 @@ def portrait(enterprise) -> dict | None:
     )
     latest = scores[-1]
     run = latest.run
-    division = (enterprise.industry_code or "")[:2]
+    division = division_of(enterprise.industry_code)
     medians = run.medians.get(division) or run.medians.get(CITY) or {"norm": [], "raw": []}
     names = [i.name for i in indicators]
     sizes = run.group_sizes or {}

@@ -92,14 +92,24 @@ def run(system: IndicatorSystem, year: int, user=None) -> EvaluationRun:
     score = composite(system, matrix, benefit, weights) * 100.0
     display = scoring.normalise(matrix, benefit, "minmax")  # the portrait's 0–1 scale
 
-    division = cur["industry"].fill_null("").str.slice(0, 2).to_numpy()
+    industry = cur["industry"].fill_null("")
+    division = (
+        pl.DataFrame({"c": industry})
+        .select(
+            pl.when(pl.col("c").str.contains("^[A-Za-z]"))
+            .then(pl.col("c").str.slice(0, 3))
+            .otherwise(pl.col("c").str.slice(0, 2))
+        )
+        .to_series()
+        .to_numpy()
+    )
     district = cur["district"].to_numpy()
     ranks = pl.DataFrame({"score": np.round(score, 9), "district": district, "division": division}).select(
         pl.col("score").rank("min", descending=True).alias("city"),
         pl.col("score").rank("min", descending=True).over("district").alias("district"),
         pl.col("score").rank("min", descending=True).over("division").alias("division"),
     )
-    evaluation.weights = [round(float(w), 6) for w in weights]
+    evaluation.weights = [float(w) for w in weights]
     evaluation.medians = _medians(display, matrix, division)
     evaluation.group_sizes = {
         "district": {str(k): int(v) for k, v in zip(*np.unique(district, return_counts=True), strict=True)},
@@ -148,6 +158,12 @@ def _medians(display: np.ndarray, matrix: np.ndarray, division: np.ndarray) -> d
         rows = order[lo:hi]
         out[str(key)] = {"norm": med(rows, display), "raw": med(rows, matrix)}
     return out
+
+
+def division_of(industry_code: str | None) -> str:
+    """The industry division (行业大类) an industry code belongs to: "C3976" → "C39", "3976" → "39"."""
+    code = industry_code or ""
+    return code[:3] if code[:1].isalpha() else code[:2]
 
 
 def latest_run(system: IndicatorSystem, year: int | None = None) -> EvaluationRun | None:
