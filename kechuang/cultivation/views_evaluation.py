@@ -156,7 +156,7 @@ def scores_export(request):
         Column(_("企业名称")),
         Column(_("统一社会信用代码")),
         Column(_("所属区县")),
-        Column(_("综合得分"), "decimal"),
+        Column(_("综合得分"), "number"),
         Column(_("区县内排名"), "int"),
         Column(_("行业内排名"), "int"),
     ]
