@@ -171,3 +171,25 @@ def test_other_district_cannot_open_the_profile_with_its_portrait(scored, client
         reverse("enterprise_profile", args=[scored["e1"].pk])
     )
     assert resp.status_code in (403, 404)
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "own", "other"),
+    [("enterprise", 200, 404), ("district", 200, 404), ("leader", 200, 200), ("expert", 404, 404)],
+)
+def test_api_scores_are_scoped(scored, role, own, other):
+    from django.test import Client
+
+    from kechuang.core.api_auth import issue_token
+
+    c = Client(headers={"authorization": f"Bearer {issue_token(scored['users'][role], 'test')}"})
+    resp = c.get(f"/api/cultivation/evaluation/enterprises/{scored['e1'].pk}/scores")
+    assert resp.status_code == own
+    if own == 200:
+        assert resp.json()[0] == {**resp.json()[0], "system": "innovation", "year": Y, "rank_city": 1}
+    assert c.get(f"/api/cultivation/evaluation/enterprises/{scored['e2'].pk}/scores").status_code == other
+    systems_status = c.get("/api/cultivation/evaluation/systems").status_code
+    assert systems_status == (200 if role in ("district", "leader") else 403)
