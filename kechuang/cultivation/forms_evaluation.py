@@ -44,7 +44,13 @@ def initial_rows(system: IndicatorSystem | None) -> list[dict]:
     rows = []
     if system is not None:
         rows = [
-            {"group": i.group, "name": i.name, "formula": i.formula, "benefit": i.benefit, "weight": i.weight}
+            {
+                "group": i.group,
+                "name": i.name,
+                "formula": i.formula,
+                "benefit": i.benefit,
+                "weight": f"{i.weight.normalize():f}",
+            }
             for i in system.indicators.all()
         ]
     return rows + [{"group": "", "name": "", "formula": "", "benefit": True, "weight": ""}] * BLANK_ROWS

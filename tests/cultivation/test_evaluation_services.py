@@ -17,9 +17,14 @@ from kechuang.cultivation.services_evaluation import portrait, scoring, selectio
 from kechuang.programs import workflow
 from tests import factories as f
 
-from .conftest import Y
+from .test_evaluation_data import Y, build
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scored(city):
+    return build(city)
 
 
 def test_builtin_systems_are_created_once(scored):

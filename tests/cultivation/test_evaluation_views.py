@@ -8,9 +8,14 @@ from django.urls import reverse
 
 from kechuang.cultivation.models.evaluation import IndicatorSystem, SelectionEntry, SelectionRound
 
-from .conftest import Y
+from .test_evaluation_data import Y, build
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scored(city):
+    return build(city)
 
 
 def _client(client, user):

@@ -78,7 +78,7 @@ class IndicatorSystem(models.Model):
         constraints = [models.UniqueConstraint(fields=["code", "version"], name="eval_system_code_version")]
 
     def __str__(self) -> str:
-        return f"{self.name}（V{self.version}）"
+        return _("%(name)s（第%(v)s版）") % {"name": self.name, "v": self.version}
 
 
 class SystemIndicator(models.Model):

@@ -11,7 +11,12 @@
     radar.setOption({
       tooltip: {},
       legend: { bottom: 0, data: [d.own_label, d.median_label] },
-      radar: { radius: "60%", indicator: d.indicators.map((n) => ({ name: n, max: 100 })) },
+      radar: {
+        radius: "55%",
+        indicator: d.indicators.map((n) => ({ name: n, max: 100 })),
+        // Long Chinese names wrap every seven characters so that none is cut at the card's edge.
+        axisName: { formatter: (name) => name.replace(/(.{7})(?=.)/g, "$1\n") },
+      },
       series: [{
         type: "radar",
         data: [

@@ -1,14 +1,13 @@
-from decimal import Decimal
+"""Test data of the evaluation tests (a module of its own: tests/cultivation is shared with the ladder)."""
 
-import pytest
+from decimal import Decimal
 
 from tests import factories as f
 
 Y = 2025
 
 
-@pytest.fixture
-def scored(city):
+def build(city) -> dict:
     """Twelve enterprises over two districts with two years of facts, scored by the built-in innovation
     system for 2025. ``ents[0]`` is the strongest (certified, high R&D), ``ents[-1]`` the weakest."""
     from kechuang.cultivation.services_evaluation import scoring, systems
