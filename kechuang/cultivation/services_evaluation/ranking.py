@@ -71,9 +71,11 @@ def listing(user, params) -> dict | None:
             .first()
         )
     if run is None:
-        run = (
-            runs.filter(system__is_current=True).order_by("-year", "-system__builtin", "system__code").first()
-        )
+        current = runs.filter(system__is_current=True).order_by("-year", "-system__builtin", "system__code")
+        # The innovation-capability system is what people mean by "the evaluation"; others on request.
+        latest = current.first()
+        run = current.filter(system__code="innovation", year=latest.year).first() if latest else None
+        run = run or latest
     if run is None:
         return None
     rows = EnterpriseScore.objects.filter(run=run).filter(
