@@ -10,6 +10,7 @@ OFFLINE = {
     "policies": ("kechuang.policies.management.commands.policies", {"evaluate"}),
     "experts": ("kechuang.experts.management.commands.experts", {"assign", "replay"}),
     "match": ("kechuang.matching.management.commands.match", {"search"}),
+    "scoring": ("kechuang.cultivation.management.commands.scoring", {"rank"}),
 }
 
 
