@@ -123,7 +123,11 @@ def grant_rung(
         membership._change_reason = change_reason
         membership.save()
         return membership
-    changed = [k for k, v in values.items() if k != "approved_at" and getattr(existing, k) != v]
+    # The approval time and the import run are not what was decided: the same list imported again
+    # (a new run) leaves the record and its history as they are.
+    changed = [
+        k for k, v in values.items() if k not in ("approved_at", "import_run") and getattr(existing, k) != v
+    ]
     if changed:
         for k, v in values.items():
             setattr(existing, k, v)
