@@ -256,7 +256,7 @@ def load_ladder(ctx: dict, stdout) -> None:
             [firsts[i] for i in sorted(rng.choice(len(firsts), size=k, replace=False).tolist())] if k else []
         )
     skip = {e.pk for ents in story_certified.values() for e in ents}
-    with on(dt.date(years[-1] + 1, 3, 31)):
+    with on(min(dt.date(years[-1] + 1, 3, 31), ctx["today"])):
         ht = _high_tech_rungs(ctx, rng, skip)
         sme = _tech_sme_rungs(ctx, rng)
         rule = rungs_from_rules(years[-1], rungs=(Rung.GAZELLE,), actor=None)
