@@ -47,6 +47,11 @@ def _page(request, template: str, tab: str, context: dict):
     return render(request, template, {"tab": tab, **context})
 
 
+def _posted_year(request, default: int) -> int:
+    raw = request.POST.get("year", "")
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else default
+
+
 def _year(request, default: int) -> int:
     raw = request.GET.get("year", "")
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else default
@@ -137,11 +142,7 @@ def nominate(request):
 @login_required
 @require_POST
 def propose(request):
-    year = (
-        _year(request, overview.default_pool_year())
-        if "year" not in request.POST
-        else int(request.POST["year"])
-    )
+    year = _posted_year(request, overview.default_pool_year())
     n = pool.propose_near_misses(request.user, year=year)
     messages.success(request, _("已将 %(n)s 家近线企业加入%(y)s年度培育库储备") % {"n": n, "y": year})
     return redirect(reverse("cultivation_pool") + f"?year={year}")
@@ -383,7 +384,7 @@ def watch_export(request, code: str):
 def watch_push(request, code: str):
     if code not in watch.BY_CODE:
         raise Http404
-    year = int(request.POST.get("year", overview.default_facts_year()))
+    year = _posted_year(request, overview.default_facts_year())
     n = watch.push(request.user, code, year)
     messages.success(request, _("已推送到 %(n)s 个区县") % {"n": n})
     return redirect(reverse("cultivation_watch") + f"?list={code}&year={year}")
