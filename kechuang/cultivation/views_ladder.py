@@ -104,7 +104,9 @@ def pool_list(request):
 def near_miss_list(request):
     access.can_view_pool(request.user).enforce()
     year = _year(request, overview.default_pool_year())
-    items = pool.near_misses(request.user, year=year, limit=300)
+    raw = request.GET.get("gaps", "")
+    max_gaps = int(raw) if raw in ("1", "2", "3") else pool.MAX_GAPS
+    items = pool.near_misses(request.user, year=year, max_gaps=max_gaps, limit=300)
     return _page(
         request,
         "cultivation/ladder/near_misses.html",
@@ -112,7 +114,7 @@ def near_miss_list(request):
         {
             "year": year,
             "items": items,
-            "max_gaps": pool.MAX_GAPS,
+            "max_gaps": max_gaps,
             "can_nominate": bool(access.can_manage_pool(request.user)),
             "is_city": access.is_city_writer(request.user),
         },
