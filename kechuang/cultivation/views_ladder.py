@@ -1,9 +1,11 @@
 """Pages of the enterprise ladder: the overview (funnel and rung moves), the cultivation pool and its
 candidates, near misses, rungs and their import, the watch lists. Views check, call one service, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,6 +49,14 @@ def _page(request, template: str, tab: str, context: dict):
     return render(request, template, {"tab": tab, **context})
 
 
+def _paged(request, qs, name: str) -> dict:
+    """One page of ``qs`` under ``name``, with the page object and the query string the pager keeps."""
+    page = Paginator(qs, settings.KECHUANG_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {name: page.object_list, "page": page, "query": query.urlencode(), "total": page.paginator.count}
+
+
 def _posted_year(request, default: int) -> int:
     raw = request.POST.get("year", "")
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else default
@@ -87,10 +97,11 @@ def pool_list(request):
         "status": status,
         "keep": [("status", status)] if status else [],
         "statuses": Candidate.Status.choices,
-        "candidates": qs.order_by(
-            "enterprise__organisation__district__order", "enterprise__organisation__name"
-        )[:500],
-        "total": qs.count(),
+        **_paged(
+            request,
+            qs.order_by("enterprise__organisation__district__order", "enterprise__organisation__name"),
+            "candidates",
+        ),
         "form": forms.NominateForm(
             enterprises=enterprise_services.visible_enterprises(request.user), initial={"year": year}
         ),
@@ -281,8 +292,7 @@ def rung_list(request):
         "rung": rung,
         "flagged": flagged,
         "rungs": Rung.choices,
-        "rows": qs[:500],
-        "total": qs.count(),
+        **_paged(request, qs, "rows"),
         "counts": overview.rung_counts(request.user, year),
         "form": forms.StaffRungForm(initial={"year": year}) if access.is_city_writer(request.user) else None,
     }
