@@ -22,7 +22,7 @@ from .services_ladder.rungs import certificate_expiry, grant_rung
 TECH_SME_SHARES = (0.33, 0.40, 0.46)  # of the registry, oldest year first (900 → 1,379 for ~3,000 firms)
 LEADING_SHARE = 0.012  # 36 of 3,000
 LISTING_SHARE = 0.01
-POOL_SHARE = 0.035  # candidates per pool year
+POOL_SHARE = 0.025  # candidates per pool year
 REASON = "演示数据"
 
 
@@ -193,17 +193,21 @@ def _pool_year(ctx, rng, year: int, certified: list, others: list, staff, stdout
                 reason=_("符合培育条件，同意入库"),
             )  # fmt: skip
             admitted.append(c)
+    # Coaching actions change no status: written in bulk per scene (with their history), where the
+    # service would take a locked read and a save each.
     for month, kind in ((6, CultivationAction.Kind.VISIT), (6, CultivationAction.Kind.TRAINING),
                         (7, CultivationAction.Kind.RD_ACCOUNT), (8, CultivationAction.Kind.IP)):  # fmt: skip
-        with on(dt.date(year, month, 12 if kind != CultivationAction.Kind.TRAINING else 25)):
-            for c in admitted:
-                if fates[c.pk] == "withdraw" and month > 6:
-                    continue
-                if kind != CultivationAction.Kind.VISIT and rng.random() < 0.35:
-                    continue
-                user = _district_user(ctx, c.enterprise.organisation.district_id) or staff
-                pool.log_action(user, c, kind=kind, on=dt.date(year, month, 12 if kind != "training" else 25),
-                                note=ACTION_NOTES[kind])  # fmt: skip
+        day = dt.date(year, month, 25 if kind == CultivationAction.Kind.TRAINING else 12)
+        rows = []
+        for c in admitted:
+            if fates[c.pk] == "withdraw" and month > 6:
+                continue
+            if kind != CultivationAction.Kind.VISIT and rng.random() < 0.35:
+                continue
+            user = _district_user(ctx, c.enterprise.organisation.district_id) or staff
+            rows.append(CultivationAction(candidate=c, kind=kind, on=day, note=ACTION_NOTES[kind], by=user))
+        with on(day):
+            bulk_create_with_history(rows, CultivationAction, default_change_reason=REASON)
     with on(dt.date(year, 9, 5)):
         for c in admitted:
             if fates[c.pk] in ("certify", "not_yet") or (fates[c.pk] == "cultivating" and rng.random() < 0.4):
