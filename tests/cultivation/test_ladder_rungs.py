@@ -150,3 +150,36 @@ def test_profile_section_and_api_show_rungs_to_the_firm_itself(client, lc):
     other = f.enterprise(lc["zc"])
     client.force_login(lc["users"]["district"])
     assert client.get(f"/api/cultivation/ladder/enterprises/{other.pk}/rungs").status_code == 404
+
+
+def test_rule_rungs_name_the_policy_version_and_leave_other_decisions_alone(lc):
+    from kechuang.cultivation.services_ladder import rungs_from_rules
+    from kechuang.cultivation.services_ladder.rungs import current_version
+    from kechuang.policies.models import PolicyResult
+
+    version = current_version("tech_sme")
+    for ent in (lc["e1"], lc["e3"]):
+        PolicyResult.objects.create(
+            enterprise=ent, version=version, fiscal_year=YEAR, evaluated_on=dt.date(YEAR + 1, 5, 1),
+            status=PolicyResult.Status.ELIGIBLE, failed=[], missing=[], conditions=[],
+        )  # fmt: skip
+    grant_rung(lc["e3"], YEAR, Rung.TECH_SME, source=RungSource.PROVINCIAL, register_no="20250001")
+    assert rungs_from_rules(YEAR, rungs=(Rung.TECH_SME,)) == {Rung.TECH_SME: 1}
+    ruled = RungMembership.objects.get(enterprise=lc["e1"], rung=Rung.TECH_SME)
+    assert ruled.source == RungSource.RULE and ruled.policy_version == version
+    assert version.label in ruled.rule_version
+    assert RungMembership.objects.get(enterprise=lc["e3"]).source == RungSource.PROVINCIAL
+
+
+def test_staff_grant_page(client, lc):
+    client.force_login(lc["users"]["staff"])
+    url = reverse("cultivation_rung_grant")
+    r = client.post(url, {"enterprises": [lc["e1"].pk], "year": dt.date.today().year, "rung": "leading",
+                          "approver": lc["users"]["leader"].pk, "reason": ""})  # fmt: skip
+    assert r.status_code == 302 and not RungMembership.objects.exists()
+    client.post(url, {"enterprises": [lc["e1"].pk], "year": dt.date.today().year, "rung": "leading",
+                      "approver": lc["users"]["leader"].pk, "reason": "局务会研究认定"})  # fmt: skip
+    m = RungMembership.objects.get()
+    assert m.source == RungSource.STAFF and m.approved_by == lc["users"]["leader"]
+    client.force_login(lc["users"]["district"])
+    assert client.post(url, {}).status_code == 403
