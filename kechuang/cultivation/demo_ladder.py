@@ -43,12 +43,14 @@ def _high_tech_rungs(ctx, rng, skip: set[int]) -> int:
             continue
         first = valid[0]
         start = first - int(rng.integers(0, 3)) if first == years[0] else first
+        certificates: dict[int, dt.date] = {}  # issue year → issue date: one certificate per cycle
         for y in valid:
             issue_year = start + 3 * ((y - start) // 3)
+            if issue_year not in certificates:
+                issued = dt.date(issue_year, int(rng.integers(10, 13)), int(rng.integers(1, 29)))
+                certificates[issue_year] = issued if issued <= ctx["today"] else dt.date(issue_year, 1, 15)
+            issued = certificates[issue_year]
             seq += 1
-            issued = dt.date(issue_year, int(rng.integers(10, 13)), int(rng.integers(1, 29)))
-            if issued > ctx["today"]:
-                issued = dt.date(issue_year, 1, 15)
             rows.append(
                 RungMembership(
                     enterprise_id=ent.pk, year=y, rung=Rung.HIGH_TECH, source=RungSource.PROVINCIAL,

@@ -373,6 +373,7 @@ def watch_lists(request):
         "items": items[:500],
         "total": len(items),
         "pending": watch.pending_pushes(request.user),
+        "show_revenue": code not in ("cert_expiring", "dishonest"),
         "can_push": access.is_city_writer(request.user),
     }
     return _page(request, "cultivation/ladder/watch.html", "watch", context)
