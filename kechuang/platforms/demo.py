@@ -182,12 +182,13 @@ def _incubators(ctx, rng, first, last) -> list[Incubator]:
 
 
 def _figures(rng, subject: str, system) -> dict:
+    """Figures of one report: a platform's overall strength (a Beta draw) shows in every figure, each
+    with its own noise, as real reports do."""
+    strength = rng.beta(5, 3)
     out = {}
     for ind in system:
-        scale = {"rd_expense_yuan": 5_000_000, "investment_yuan": 20_000_000, "area_m2": 20000}.get(
-            ind.code, 40
-        )
-        out[ind.code] = str(int(rng.gamma(2.0, scale / 2)))
+        scale = {"rd_expense_yuan": 8_000_000, "investment_yuan": 30_000_000, "area_m2": 20000}.get(ind.code, 40)
+        out[ind.code] = str(int(scale * strength * rng.uniform(0.75, 1.25)))
     return out
 
 
