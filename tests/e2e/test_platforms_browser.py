@@ -59,7 +59,7 @@ def test_platform_recognition_report_and_grade(page, city):
     page.fill("#id_f_tech_field", "先进陶瓷")
     page.fill("#id_f_staff", "36")
     page.fill("#id_f_equipment_yuan", "1280")
-    page.click("[data-testid=save-draft]")
+    page.click("[data-testid=save-and-attach]")
     click_confirmed(page, "submit-application")
     assert text(page, "application-status") == "已提交"
     app = Application.objects.get()
