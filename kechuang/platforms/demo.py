@@ -187,7 +187,9 @@ def _figures(rng, subject: str, system) -> dict:
     strength = rng.beta(5, 3)
     out = {}
     for ind in system:
-        scale = {"rd_expense_yuan": 8_000_000, "investment_yuan": 30_000_000, "area_m2": 20000}.get(ind.code, 40)
+        scale = {"rd_expense_yuan": 8_000_000, "investment_yuan": 30_000_000, "area_m2": 20000}.get(
+            ind.code, 40
+        )
         out[ind.code] = str(int(scale * strength * rng.uniform(0.75, 1.25)))
     return out
 
