@@ -228,9 +228,63 @@ def _reports(ctx, rng, year: int, staff, late_hosts, stdout) -> None:
     with on(dt.date(year + 1, 4, 15)):
         graded = []
         for subject in Subject.values:
-            graded += reports.evaluate(staff, year, subject)
-        for r in graded:
-            decision = reports.suggested_decision(r)
-            opinion = "" if decision == "support" else _("评价不合格，请于半年内完成整改")
-            reports.decide(staff, r, decision, opinion)
+            graded += _grade_and_decide(staff, year, subject, systems[subject])
     stdout.write(_("  {y}年度报告 {n} 份，已评价 {g} 份").format(y=year, n=len(rows), g=len(graded)))
+
+
+def _grade_and_decide(staff, year: int, subject: str, system) -> list[AnnualReport]:
+    """The April evaluation in bulk: the same scoring (``reports.score_matrix``), bands and suggested
+    decisions as ``reports.evaluate`` and ``reports.decide``, written with their audit rows in a few
+    statements, so that the default 3,000-enterprise demo loads in seconds."""
+    field = "platform" if subject == Subject.PLATFORM else "incubator"
+    todo = list(
+        AnnualReport.objects.filter(
+            year=year, status=AnnualReport.Status.ACCEPTED, **{f"{field}__isnull": False}
+        )
+        .select_related(field)
+        .order_by("pk")
+    )
+    if not todo:
+        return []
+    scores = reports.score_matrix(todo, system)
+    model = Platform if subject == Subject.PLATFORM else Incubator
+    report_type, carrier_type = (
+        ContentType.objects.get_for_model(AnnualReport),
+        ContentType.objects.get_for_model(model),
+    )
+    carriers, audit = [], []
+    label = {"support": _("继续支持"), "warning": _("警示整改")}
+    for r, score in zip(todo, scores, strict=True):
+        band = reports.grade_for(score)
+        decision = band.suggested if band.suggested in label else "warning"
+        opinion = "" if decision == "support" else _("评价不合格，请于半年内完成整改")
+        r.score, r.grade, r.decision, r.opinion, r.status = (
+            score,
+            band.name,
+            decision,
+            opinion,
+            AnnualReport.Status.DECIDED,
+        )
+        carrier = getattr(r, field)
+        after = CarrierStatus.ACTIVE if decision == "support" else CarrierStatus.WARNED
+        reason = _("得分%(s)s分，评为%(g)s") % {"s": score, "g": band.name}
+        audit += [
+            Transition(content_type=report_type, object_id=r.pk, action="grade", from_status="accepted",
+                       to_status="graded", actor=staff, reason=reason),
+            Transition(content_type=report_type, object_id=r.pk, action=decision, from_status="graded",
+                       to_status="decided", actor=staff, reason=opinion or str(label[decision])),
+            Transition(content_type=carrier_type, object_id=carrier.pk, action="begin_evaluation",
+                       from_status=carrier.status, to_status=CarrierStatus.UNDER_EVALUATION, actor=staff,
+                       reason=_("%(y)s年度绩效评价") % {"y": year}),
+            Transition(content_type=carrier_type, object_id=carrier.pk, action=decision,
+                       from_status=CarrierStatus.UNDER_EVALUATION, to_status=after, actor=staff,
+                       reason=opinion or str(label[decision])),
+        ]  # fmt: skip
+        carrier.status = after
+        carriers.append(carrier)
+    AnnualReport.objects.bulk_update(todo, ["score", "grade", "decision", "opinion", "status"])
+    AnnualReport.history.bulk_history_create(todo, default_change_reason=_("演示数据"))
+    model.objects.bulk_update(carriers, ["status"])
+    model.history.bulk_history_create(carriers, default_change_reason=_("演示数据"))
+    Transition.objects.bulk_create(audit)
+    return todo

@@ -113,3 +113,11 @@ def test_api_scoping_and_report_filing(setup):
         ).status_code
         == 403
     )
+
+
+def test_profile_section_and_chart(setup):
+    c = client(setup["users"]["staff"])
+    page = c.get(f"/enterprises/{setup['e1'].pk}/").content.decode()
+    assert "创新平台与孵化" in page and "张店平台" in page and "张店众创空间" in page
+    chart = c.get("/platforms/chart/").content.decode()
+    assert "platform-chart-data" in chart and "张店区" in chart
