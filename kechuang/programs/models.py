@@ -31,6 +31,9 @@ class ProgrammeType(models.Model):
         BREAKTHROUGH = "breakthrough", _("重大技术攻关")
         TRANSFER = "transfer", _("重大成果转化")
         CHALLENGE = "challenge", _("揭榜挂帅")
+        # 平台认定: a recognition of an innovation platform runs as a call of this kind; its award creates
+        # or activates the platform (kechuang.platforms listens for the approval).
+        RECOGNITION = "recognition", _("平台认定")
 
     class Support(models.TextChoices):
         GRANT = "grant", _("资金资助")
