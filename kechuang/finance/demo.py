@@ -1,0 +1,2 @@
+def load_finance(ctx, stdout):
+    pass
