@@ -182,7 +182,7 @@ class TestWorkflowProperty(HypothesisTestCase):
     """Any sequence of actions by any role: every refusal changes nothing, every change is audited,
     the status is always one the workflow allows, and a number exists exactly when registered."""
 
-    @settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @settings(max_examples=12, suppress_health_check=[HealthCheck.too_slow], deadline=None)
     @given(
         st.lists(
             st.tuples(st.sampled_from(ACTIONS), st.sampled_from(["staff", "institute", "enterprise"])),
