@@ -169,7 +169,7 @@ def compensate(user, loan: Loan) -> Loan:
     compensations for the same bank never pass its yearly cap together."""
     require_staff(user)
     Bank.objects.select_for_update().get(pk=loan.bank_id)
-    fresh = L.objects.select_for_update().select_related("scheme").get(pk=loan.pk)
+    fresh = L.objects.select_for_update(of=("self",)).select_related("scheme").get(pk=loan.pk)
     workflow.guard(fresh, "compensate", _("补偿"))
     today = timezone.localdate()
     left = fresh.scheme.bank_year_cap_yuan - compensated_this_year(fresh.bank_id, today.year)
@@ -194,7 +194,7 @@ def compensate(user, loan: Loan) -> Loan:
 def record_recovery(user, loan: Loan, *, amount_yuan: Decimal, on: dt.date) -> Recovery:
     """A recovery after compensation: the fund's share of the running total comes back to it."""
     _require_bank(user, loan)
-    fresh = L.objects.select_for_update().select_related("scheme").get(pk=loan.pk)
+    fresh = L.objects.select_for_update(of=("self",)).select_related("scheme").get(pk=loan.pk)
     if fresh.status != L.Status.COMPENSATED:
         raise ValidationError({"status": _("只有已补偿的贷款需要登记追偿")})
     if amount_yuan is None or amount_yuan <= 0:

@@ -163,7 +163,7 @@ def approve(user, voucher: Voucher, note: str = "") -> Voucher:
     locked so that concurrent approvals see each other's commitments."""
     require_staff(user)
     VoucherScheme.objects.select_for_update().get(pk=voucher.scheme_id)
-    fresh = V.objects.select_for_update().select_related("scheme").get(pk=voucher.pk)
+    fresh = V.objects.select_for_update(of=("self",)).select_related("scheme").get(pk=voucher.pk)
     workflow.guard(fresh, "approve", _("审批发放"))
     amount, limited_by = offer(fresh)
     if amount <= 0:
@@ -206,7 +206,7 @@ def use(user, voucher: Voucher, provider: ServiceProvider) -> Voucher:
 def claim(user, voucher: Voucher, *, fee_yuan: Decimal, invoice_no: str, upload) -> Voucher:
     """The provider claims with the invoice and the proof of service: the voucher pays the scheme's
     share of the fee, no more than its face value."""
-    fresh = V.objects.select_for_update().select_related("scheme", "provider").get(pk=voucher.pk)
+    fresh = V.objects.select_for_update(of=("self",)).select_related("scheme", "provider").get(pk=voucher.pk)
     if fresh.provider is None or org_of(user) != fresh.provider.organisation_id:
         raise PermissionDenied(_("只有承接服务的机构可以申请兑付"))
     workflow.guard(fresh, "claim", _("申请兑付"))
