@@ -174,13 +174,18 @@ def _clean(values: dict) -> dict:
 
 
 @transaction.atomic
-def file_contract(user, values: dict, upload=None) -> TechContract:
-    """The seller files a contract; it waits for the office's check."""
-    can_file(user).enforce()
+def file_contract(user, values: dict, upload=None, *, seller: Organisation | None = None) -> TechContract:
+    """The seller files a contract; it waits for the office's check. The office may file for a
+    seller of the registry (the spreadsheet import)."""
+    if seller is not None and is_office(user):
+        if seller.kind not in (Organisation.Kind.ENTERPRISE, Organisation.Kind.INSTITUTE):
+            raise ValidationError({"seller": _("只有企业和高校院所可以作为卖方登记技术合同")})
+        seller_id = seller.pk
+    else:
+        can_file(user).enforce()
+        seller_id = user.organisation_id
     values = _clean(values)
-    contract = C(
-        seller_id=user.organisation_id, filed_by=user, **{f: values.get(f, "") for f in CONTRACT_FIELDS}
-    )
+    contract = C(seller_id=seller_id, filed_by=user, **{f: values.get(f, "") for f in CONTRACT_FIELDS})
     if upload is not None:
         _store_file(contract, upload)
     contract.full_clean(exclude=["contract_file"])

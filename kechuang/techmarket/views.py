@@ -296,3 +296,15 @@ def results(request):
     ).select_related("organisation", "award", "achievement")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "techmarket/results.html", {"page": page, "query": ""})
+
+
+@login_required
+def contract_import(request):
+    from . import importing
+
+    if not services.is_office(request.user):
+        raise PermissionDenied(_("只有技术合同登记机构可以导入技术合同"))
+    run = None
+    if request.method == "POST" and request.FILES.get("file"):
+        run = importing.import_contracts(request.user, request.FILES["file"])
+    return render(request, "techmarket/import.html", {"run": run, "columns": "、".join(importing.COLUMNS)})
