@@ -9,9 +9,16 @@ class TechmarketConfig(AppConfig):
 
     def ready(self) -> None:
         from kechuang.core.models import Role
-        from kechuang.core.registry import IndicatorRule, add_demo_step, add_indicator_rule, add_nav, add_todo
+        from kechuang.core.registry import (
+            IndicatorRule,
+            add_demo_step,
+            add_indicator_rule,
+            add_nav,
+            add_profile_section,
+            add_todo,
+        )
 
-        from . import demo, services, workbench
+        from . import demo, panels, services, workbench
 
         add_nav(
             _("技术合同"),
@@ -38,4 +45,5 @@ class TechmarketConfig(AppConfig):
             )
         )
         add_todo(workbench.todos, order=70)
+        add_profile_section(panels.profile_section, order=70)
         add_demo_step(demo.load_techmarket, order=700)

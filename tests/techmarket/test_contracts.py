@@ -224,3 +224,17 @@ class TestWorkflowProperty(HypothesisTestCase):
             assert c.status in C.Status.values
             assert (c.number is not None) == (c.status in (C.Status.REGISTERED, C.Status.CANCELLED))
             assert c.transaction_yuan <= c.total_yuan
+
+
+def test_profile_section_shows_registered_contracts(city, rf):
+    from kechuang.techmarket.panels import profile_section
+
+    firm_user = f.user(f.Role.ENTERPRISE, organisation=city["e1"].organisation)
+    c = services.file_contract(firm_user, values(), pdf())
+    request = rf.get("/")
+    request.user = city["users"]["staff"]
+    assert profile_section(request, city["e1"]) == ""
+    services.register(city["users"]["staff"], c)
+    assert "80" in profile_section(request, city["e1"])  # 800,000 yuan = 80 万元
+    request.user = city["users"]["other_district"]
+    assert profile_section(request, city["e1"]) == ""
