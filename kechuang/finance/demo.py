@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core.demo_clock import on
@@ -66,7 +67,9 @@ def load_finance(ctx: dict, stdout) -> None:
         banks.append(Bank.objects.create(organisation=org, short_name=short, joined_on=start))
         users.append(User(username=login, role=Role.ENTERPRISE, organisation=org, password=password,
                           display_name=_("%(b)s科技金融专员") % {"b": short}))  # fmt: skip
+    joined = timezone.make_aware(dt.datetime.combine(start - dt.timedelta(days=1), dt.time(9)))
     for u in users:
+        u.date_joined = joined
         u.save()
     ctx["signins"].extend(
         {
@@ -91,7 +94,7 @@ def load_finance(ctx: dict, stdout) -> None:
         if firm.pk not in firm_users:
             firm_users[firm.pk] = User.objects.create(
                 username=f"contact_{firm.uscc or firm.pk}", role=Role.ENTERPRISE, organisation=firm,
-                password="!", display_name=_("%(f)s联系人") % {"f": firm.name[:20]},
+                password="!", display_name=_("%(f)s联系人") % {"f": firm.name[:20]}, date_joined=joined,
             )  # fmt: skip
     stages = (
         ["settled"] * 6

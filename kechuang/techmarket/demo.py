@@ -141,6 +141,8 @@ def load_techmarket(ctx: dict, stdout) -> None:
             status, registered_on = C.Status.RETURNED, None
         elif i == n + 4:
             status = C.Status.CANCELLED
+            registered_on = today - dt.timedelta(days=int(rng.integers(30, 200)))
+            signed_on = registered_on - dt.timedelta(days=int(rng.integers(3, 40)))
         if registered_on is None:  # waiting or returned: filed in the last fortnight
             signed_on = today - dt.timedelta(days=int(rng.integers(5, 15)))
         broker = brokers[int(rng.integers(len(brokers)))] if rng.random() < 0.3 else None
@@ -172,7 +174,7 @@ def load_techmarket(ctx: dict, stdout) -> None:
     moments = []
 
     def at(day: dt.date, hour: int):
-        return timezone.make_aware(dt.datetime.combine(min(day, today), dt.time(hour)))
+        return min(timezone.make_aware(dt.datetime.combine(min(day, today), dt.time(hour))), timezone.now())
 
     for c in contracts:
         filed = c.signed_on + dt.timedelta(days=2)
