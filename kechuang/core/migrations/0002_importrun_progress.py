@@ -4,35 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importrun',
-            name='finished_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='完成时间'),
+            model_name="importrun",
+            name="finished_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="完成时间"),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='progress_done',
-            field=models.PositiveIntegerField(default=0, verbose_name='已处理'),
+            model_name="importrun",
+            name="progress_done",
+            field=models.PositiveIntegerField(default=0, verbose_name="已处理"),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='progress_total',
-            field=models.PositiveIntegerField(default=0, verbose_name='总量'),
+            model_name="importrun",
+            name="progress_total",
+            field=models.PositiveIntegerField(default=0, verbose_name="总量"),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='stage',
-            field=models.CharField(blank=True, max_length=64, verbose_name='当前步骤'),
+            model_name="importrun",
+            name="stage",
+            field=models.CharField(blank=True, max_length=64, verbose_name="当前步骤"),
         ),
         migrations.AlterField(
-            model_name='importrun',
-            name='status',
-            field=models.CharField(choices=[('queued', '排队中'), ('running', '导入中'), ('accepted', '已导入'), ('refused', '已拒绝')], max_length=16, verbose_name='结果'),
+            model_name="importrun",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "排队中"),
+                    ("running", "导入中"),
+                    ("accepted", "已导入"),
+                    ("refused", "已拒绝"),
+                ],
+                max_length=16,
+                verbose_name="结果",
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_longer_stage_text'),
+        ("core", "0003_longer_stage_text"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicaluser',
-            name='history_change_reason',
+            model_name="historicaluser",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
     ]

@@ -7,33 +7,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_user_history_long_reason'),
+        ("core", "0004_user_history_long_reason"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='时间')),
-                ('username', models.CharField(blank=True, max_length=150, verbose_name='用户名')),
-                ('kind', models.CharField(choices=[('export', '导出'), ('read', '查看'), ('download', '下载'), ('sign_in', '登录'), ('sign_in_failed', '登录失败'), ('sign_out', '退出登录')], db_index=True, max_length=16, verbose_name='类型')),
-                ('what', models.CharField(max_length=200, verbose_name='内容')),
-                ('object_type', models.CharField(blank=True, max_length=100, verbose_name='对象类型')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='对象编号')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='对象')),
-                ('filters', models.JSONField(blank=True, default=dict, verbose_name='筛选条件')),
-                ('rows', models.PositiveIntegerField(blank=True, null=True, verbose_name='行数')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='地址')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="时间"
+                    ),
+                ),
+                ("username", models.CharField(blank=True, max_length=150, verbose_name="用户名")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("export", "导出"),
+                            ("read", "查看"),
+                            ("download", "下载"),
+                            ("sign_in", "登录"),
+                            ("sign_in_failed", "登录失败"),
+                            ("sign_out", "退出登录"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("what", models.CharField(max_length=200, verbose_name="内容")),
+                ("object_type", models.CharField(blank=True, max_length=100, verbose_name="对象类型")),
+                ("object_id", models.CharField(blank=True, max_length=64, verbose_name="对象编号")),
+                ("object_repr", models.CharField(blank=True, max_length=200, verbose_name="对象")),
+                ("filters", models.JSONField(blank=True, default=dict, verbose_name="筛选条件")),
+                ("rows", models.PositiveIntegerField(blank=True, null=True, verbose_name="行数")),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="地址")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '访问记录',
-                'verbose_name_plural': '访问记录',
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='core_accesslog_obj')],
+                "verbose_name": "访问记录",
+                "verbose_name_plural": "访问记录",
+                "ordering": ["-at", "-pk"],
+                "indexes": [models.Index(fields=["object_type", "object_id"], name="core_accesslog_obj")],
             },
         ),
     ]

@@ -18,37 +18,43 @@ def expire_existing_tokens(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_user_history_long_reason'),
+        ("core", "0004_user_history_long_reason"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apitoken',
-            name='expires_at',
-            field=models.DateTimeField(null=True, verbose_name='有效期至'),
+            model_name="apitoken",
+            name="expires_at",
+            field=models.DateTimeField(null=True, verbose_name="有效期至"),
         ),
         migrations.RunPython(expire_existing_tokens, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='apitoken',
-            name='expires_at',
-            field=models.DateTimeField(verbose_name='有效期至'),
+            model_name="apitoken",
+            name="expires_at",
+            field=models.DateTimeField(verbose_name="有效期至"),
         ),
         migrations.CreateModel(
-            name='UserSession',
+            name="UserSession",
             fields=[
-                ('session_key', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('user_agent', models.CharField(blank=True, max_length=300, verbose_name='设备/浏览器')),
-                ('address', models.GenericIPAddressField(blank=True, null=True, verbose_name='地址')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登录时间')),
-                ('last_activity', models.DateTimeField(verbose_name='最近活动')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to=settings.AUTH_USER_MODEL)),
+                ("session_key", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("user_agent", models.CharField(blank=True, max_length=300, verbose_name="设备/浏览器")),
+                ("address", models.GenericIPAddressField(blank=True, null=True, verbose_name="地址")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登录时间")),
+                ("last_activity", models.DateTimeField(verbose_name="最近活动")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '登录会话',
-                'verbose_name_plural': '登录会话',
-                'ordering': ['-last_activity'],
+                "verbose_name": "登录会话",
+                "verbose_name_plural": "登录会话",
+                "ordering": ["-last_activity"],
             },
         ),
     ]

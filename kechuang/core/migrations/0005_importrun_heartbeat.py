@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_user_history_long_reason'),
+        ("core", "0004_user_history_long_reason"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importrun',
-            name='heartbeat_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='最近进展时间'),
+            model_name="importrun",
+            name="heartbeat_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="最近进展时间"),
         ),
     ]

@@ -4,13 +4,11 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0005_access_log'),
-        ('core', '0005_api_token_expiry_user_sessions'),
-        ('core', '0005_importrun_heartbeat'),
-        ('core', '0005_statistical_closed_year'),
+        ("core", "0005_access_log"),
+        ("core", "0005_api_token_expiry_user_sessions"),
+        ("core", "0005_importrun_heartbeat"),
+        ("core", "0005_statistical_closed_year"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -13,22 +13,29 @@ def create_topics(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0006_merge_parallel_work'),
+        ("core", "0006_merge_parallel_work"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DataVersion',
+            name="DataVersion",
             fields=[
-                ('topic', models.CharField(max_length=32, primary_key=True, serialize=False, verbose_name='数据类别')),
-                ('token', models.CharField(max_length=64, verbose_name='版本')),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='变更时间')),
+                (
+                    "topic",
+                    models.CharField(
+                        max_length=32, primary_key=True, serialize=False, verbose_name="数据类别"
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, verbose_name="版本")),
+                (
+                    "changed_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="变更时间"),
+                ),
             ],
             options={
-                'verbose_name': '数据版本',
-                'verbose_name_plural': '数据版本',
+                "verbose_name": "数据版本",
+                "verbose_name_plural": "数据版本",
             },
         ),
         migrations.RunPython(create_topics, migrations.RunPython.noop),

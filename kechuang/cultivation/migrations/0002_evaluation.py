@@ -9,261 +9,711 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cultivation', '0001_initial'),
-        ('enterprises', '0002_label_filter_index'),
+        ("cultivation", "0001_initial"),
+        ("enterprises", "0002_label_filter_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalIndicatorSystem',
+            name="HistoricalIndicatorSystem",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, verbose_name='体系代码')),
-                ('version', models.PositiveSmallIntegerField(default=1, verbose_name='版本')),
-                ('name', models.CharField(max_length=100, verbose_name='体系名称')),
-                ('description', models.TextField(blank=True, verbose_name='说明')),
-                ('weight_method', models.CharField(choices=[('expert', '专家赋权'), ('equal', '等权重'), ('entropy', '熵值法'), ('critic', 'CRITIC法'), ('combined', '主客观组合赋权（专家+熵值法）')], default='expert', max_length=16, verbose_name='赋权方法')),
-                ('composite_method', models.CharField(choices=[('weighted_sum', '线性加权'), ('topsis', 'TOPSIS（逼近理想解）'), ('grey', '灰色关联分析')], default='weighted_sum', max_length=16, verbose_name='综合评价方法')),
-                ('normalisation', models.CharField(choices=[('minmax', '极差标准化'), ('vector', '向量标准化')], default='minmax', max_length=16, verbose_name='标准化方法')),
-                ('subjective_share', models.DecimalField(decimal_places=2, default=0.5, help_text='仅用于主客观组合赋权：专家权重所占比例，其余为熵值法权重', max_digits=3, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)], verbose_name='专家权重占比')),
-                ('builtin', models.BooleanField(default=False, verbose_name='系统内置')),
-                ('is_current', models.BooleanField(default=True, verbose_name='现行版本')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("code", models.SlugField(max_length=32, verbose_name="体系代码")),
+                ("version", models.PositiveSmallIntegerField(default=1, verbose_name="版本")),
+                ("name", models.CharField(max_length=100, verbose_name="体系名称")),
+                ("description", models.TextField(blank=True, verbose_name="说明")),
+                (
+                    "weight_method",
+                    models.CharField(
+                        choices=[
+                            ("expert", "专家赋权"),
+                            ("equal", "等权重"),
+                            ("entropy", "熵值法"),
+                            ("critic", "CRITIC法"),
+                            ("combined", "主客观组合赋权（专家+熵值法）"),
+                        ],
+                        default="expert",
+                        max_length=16,
+                        verbose_name="赋权方法",
+                    ),
+                ),
+                (
+                    "composite_method",
+                    models.CharField(
+                        choices=[
+                            ("weighted_sum", "线性加权"),
+                            ("topsis", "TOPSIS（逼近理想解）"),
+                            ("grey", "灰色关联分析"),
+                        ],
+                        default="weighted_sum",
+                        max_length=16,
+                        verbose_name="综合评价方法",
+                    ),
+                ),
+                (
+                    "normalisation",
+                    models.CharField(
+                        choices=[("minmax", "极差标准化"), ("vector", "向量标准化")],
+                        default="minmax",
+                        max_length=16,
+                        verbose_name="标准化方法",
+                    ),
+                ),
+                (
+                    "subjective_share",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0.5,
+                        help_text="仅用于主客观组合赋权：专家权重所占比例，其余为熵值法权重",
+                        max_digits=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                        verbose_name="专家权重占比",
+                    ),
+                ),
+                ("builtin", models.BooleanField(default=False, verbose_name="系统内置")),
+                ("is_current", models.BooleanField(default=True, verbose_name="现行版本")),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 评价指标体系',
-                'verbose_name_plural': 'historical 评价指标体系',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 评价指标体系",
+                "verbose_name_plural": "historical 评价指标体系",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='IndicatorSystem',
+            name="IndicatorSystem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, verbose_name='体系代码')),
-                ('version', models.PositiveSmallIntegerField(default=1, verbose_name='版本')),
-                ('name', models.CharField(max_length=100, verbose_name='体系名称')),
-                ('description', models.TextField(blank=True, verbose_name='说明')),
-                ('weight_method', models.CharField(choices=[('expert', '专家赋权'), ('equal', '等权重'), ('entropy', '熵值法'), ('critic', 'CRITIC法'), ('combined', '主客观组合赋权（专家+熵值法）')], default='expert', max_length=16, verbose_name='赋权方法')),
-                ('composite_method', models.CharField(choices=[('weighted_sum', '线性加权'), ('topsis', 'TOPSIS（逼近理想解）'), ('grey', '灰色关联分析')], default='weighted_sum', max_length=16, verbose_name='综合评价方法')),
-                ('normalisation', models.CharField(choices=[('minmax', '极差标准化'), ('vector', '向量标准化')], default='minmax', max_length=16, verbose_name='标准化方法')),
-                ('subjective_share', models.DecimalField(decimal_places=2, default=0.5, help_text='仅用于主客观组合赋权：专家权重所占比例，其余为熵值法权重', max_digits=3, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)], verbose_name='专家权重占比')),
-                ('builtin', models.BooleanField(default=False, verbose_name='系统内置')),
-                ('is_current', models.BooleanField(default=True, verbose_name='现行版本')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32, verbose_name="体系代码")),
+                ("version", models.PositiveSmallIntegerField(default=1, verbose_name="版本")),
+                ("name", models.CharField(max_length=100, verbose_name="体系名称")),
+                ("description", models.TextField(blank=True, verbose_name="说明")),
+                (
+                    "weight_method",
+                    models.CharField(
+                        choices=[
+                            ("expert", "专家赋权"),
+                            ("equal", "等权重"),
+                            ("entropy", "熵值法"),
+                            ("critic", "CRITIC法"),
+                            ("combined", "主客观组合赋权（专家+熵值法）"),
+                        ],
+                        default="expert",
+                        max_length=16,
+                        verbose_name="赋权方法",
+                    ),
+                ),
+                (
+                    "composite_method",
+                    models.CharField(
+                        choices=[
+                            ("weighted_sum", "线性加权"),
+                            ("topsis", "TOPSIS（逼近理想解）"),
+                            ("grey", "灰色关联分析"),
+                        ],
+                        default="weighted_sum",
+                        max_length=16,
+                        verbose_name="综合评价方法",
+                    ),
+                ),
+                (
+                    "normalisation",
+                    models.CharField(
+                        choices=[("minmax", "极差标准化"), ("vector", "向量标准化")],
+                        default="minmax",
+                        max_length=16,
+                        verbose_name="标准化方法",
+                    ),
+                ),
+                (
+                    "subjective_share",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0.5,
+                        help_text="仅用于主客观组合赋权：专家权重所占比例，其余为熵值法权重",
+                        max_digits=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                        verbose_name="专家权重占比",
+                    ),
+                ),
+                ("builtin", models.BooleanField(default=False, verbose_name="系统内置")),
+                ("is_current", models.BooleanField(default=True, verbose_name="现行版本")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '评价指标体系',
-                'verbose_name_plural': '评价指标体系',
-                'ordering': ['code', '-version'],
+                "verbose_name": "评价指标体系",
+                "verbose_name_plural": "评价指标体系",
+                "ordering": ["code", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalSystemIndicator',
+            name="HistoricalSystemIndicator",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='序号')),
-                ('group', models.CharField(blank=True, max_length=32, verbose_name='指标类别')),
-                ('name', models.CharField(max_length=64, verbose_name='指标名称')),
-                ('formula', models.CharField(max_length=32, verbose_name='计算公式')),
-                ('benefit', models.BooleanField(default=True, verbose_name='越大越好')),
-                ('weight', models.DecimalField(decimal_places=4, default=1, max_digits=7, validators=[django.core.validators.MinValueValidator(0)], verbose_name='专家权重')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('system', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cultivation.indicatorsystem', verbose_name='评价指标体系')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="序号")),
+                ("group", models.CharField(blank=True, max_length=32, verbose_name="指标类别")),
+                ("name", models.CharField(max_length=64, verbose_name="指标名称")),
+                ("formula", models.CharField(max_length=32, verbose_name="计算公式")),
+                ("benefit", models.BooleanField(default=True, verbose_name="越大越好")),
+                (
+                    "weight",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default=1,
+                        max_digits=7,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="专家权重",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "system",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cultivation.indicatorsystem",
+                        verbose_name="评价指标体系",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 评价指标',
-                'verbose_name_plural': 'historical 评价指标',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalSelectionRound',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('leading', '创新型领军企业'), ('listing_reserve', '上市后备企业')], max_length=16, verbose_name='遴选类别')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('title', models.CharField(max_length=100, verbose_name='名称')),
-                ('top_n', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(500)], verbose_name='入选数量')),
-                ('require_high_tech', models.BooleanField(default=True, verbose_name='须为有效期内高新技术企业')),
-                ('min_rd_intensity', models.DecimalField(blank=True, decimal_places=4, max_digits=6, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)], verbose_name='研发投入强度不低于')),
-                ('status', django_fsm.FSMField(choices=[('draft', '待确认'), ('published', '已发布')], default='draft', max_length=16, verbose_name='状态')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='发布时间')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('system', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cultivation.indicatorsystem', verbose_name='评价指标体系')),
-            ],
-            options={
-                'verbose_name': 'historical 遴选批次',
-                'verbose_name_plural': 'historical 遴选批次',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='EvaluationRun',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('weights', models.JSONField(default=list, verbose_name='指标权重')),
-                ('medians', models.JSONField(default=dict, verbose_name='行业中位数')),
-                ('group_sizes', models.JSONField(default=dict, verbose_name='各区县、行业参评企业数')),
-                ('scored', models.PositiveIntegerField(default=0, verbose_name='参评企业数')),
-                ('run_at', models.DateTimeField(auto_now=True, verbose_name='计算时间')),
-                ('run_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('system', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='runs', to='cultivation.indicatorsystem')),
-            ],
-            options={
-                'verbose_name': '评价计算',
-                'verbose_name_plural': '评价计算',
-                'ordering': ['-year', 'system_id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='SelectionRound',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('leading', '创新型领军企业'), ('listing_reserve', '上市后备企业')], max_length=16, verbose_name='遴选类别')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('title', models.CharField(max_length=100, verbose_name='名称')),
-                ('top_n', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(500)], verbose_name='入选数量')),
-                ('require_high_tech', models.BooleanField(default=True, verbose_name='须为有效期内高新技术企业')),
-                ('min_rd_intensity', models.DecimalField(blank=True, decimal_places=4, max_digits=6, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)], verbose_name='研发投入强度不低于')),
-                ('status', django_fsm.FSMField(choices=[('draft', '待确认'), ('published', '已发布')], default='draft', max_length=16, verbose_name='状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='发布时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('system', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='selections', to='cultivation.indicatorsystem', verbose_name='评价指标体系')),
-            ],
-            options={
-                'verbose_name': '遴选批次',
-                'verbose_name_plural': '遴选批次',
-                'ordering': ['-year', '-pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='SelectionEntry',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.FloatField(verbose_name='综合得分')),
-                ('rank_city', models.PositiveIntegerField(verbose_name='全市排名')),
-                ('proposed', models.BooleanField(default=False, verbose_name='系统建议入选')),
-                ('meets_conditions', models.BooleanField(default=False, verbose_name='符合硬性条件')),
-                ('unmet', models.CharField(blank=True, max_length=200, verbose_name='未满足的条件')),
-                ('status', django_fsm.FSMField(choices=[('pending', '待确认'), ('included', '入选'), ('excluded', '不入选')], default='pending', max_length=16, verbose_name='状态')),
-                ('decision_reason', models.TextField(blank=True, verbose_name='理由')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enterprises.enterprise', verbose_name='企业')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='cultivation.selectionround')),
-            ],
-            options={
-                'verbose_name': '遴选名单企业',
-                'verbose_name_plural': '遴选名单企业',
-                'ordering': ['round_id', 'rank_city', 'pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalSelectionEntry',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('score', models.FloatField(verbose_name='综合得分')),
-                ('rank_city', models.PositiveIntegerField(verbose_name='全市排名')),
-                ('proposed', models.BooleanField(default=False, verbose_name='系统建议入选')),
-                ('meets_conditions', models.BooleanField(default=False, verbose_name='符合硬性条件')),
-                ('unmet', models.CharField(blank=True, max_length=200, verbose_name='未满足的条件')),
-                ('status', django_fsm.FSMField(choices=[('pending', '待确认'), ('included', '入选'), ('excluded', '不入选')], default='pending', max_length=16, verbose_name='状态')),
-                ('decision_reason', models.TextField(blank=True, verbose_name='理由')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('enterprise', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='enterprises.enterprise', verbose_name='企业')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('round', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cultivation.selectionround')),
-            ],
-            options={
-                'verbose_name': 'historical 遴选名单企业',
-                'verbose_name_plural': 'historical 遴选名单企业',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 评价指标",
+                "verbose_name_plural": "historical 评价指标",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='SystemIndicator',
+            name="HistoricalSelectionRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='序号')),
-                ('group', models.CharField(blank=True, max_length=32, verbose_name='指标类别')),
-                ('name', models.CharField(max_length=64, verbose_name='指标名称')),
-                ('formula', models.CharField(max_length=32, verbose_name='计算公式')),
-                ('benefit', models.BooleanField(default=True, verbose_name='越大越好')),
-                ('weight', models.DecimalField(decimal_places=4, default=1, max_digits=7, validators=[django.core.validators.MinValueValidator(0)], verbose_name='专家权重')),
-                ('system', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='cultivation.indicatorsystem', verbose_name='评价指标体系')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("leading", "创新型领军企业"), ("listing_reserve", "上市后备企业")],
+                        max_length=16,
+                        verbose_name="遴选类别",
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("title", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "top_n",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(500),
+                        ],
+                        verbose_name="入选数量",
+                    ),
+                ),
+                (
+                    "require_high_tech",
+                    models.BooleanField(default=True, verbose_name="须为有效期内高新技术企业"),
+                ),
+                (
+                    "min_rd_intensity",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=6,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                        verbose_name="研发投入强度不低于",
+                    ),
+                ),
+                (
+                    "status",
+                    django_fsm.FSMField(
+                        choices=[("draft", "待确认"), ("published", "已发布")],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="发布时间")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "system",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cultivation.indicatorsystem",
+                        verbose_name="评价指标体系",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '评价指标',
-                'verbose_name_plural': '评价指标',
-                'ordering': ['system_id', 'order', 'pk'],
+                "verbose_name": "historical 遴选批次",
+                "verbose_name_plural": "historical 遴选批次",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="EvaluationRun",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("weights", models.JSONField(default=list, verbose_name="指标权重")),
+                ("medians", models.JSONField(default=dict, verbose_name="行业中位数")),
+                ("group_sizes", models.JSONField(default=dict, verbose_name="各区县、行业参评企业数")),
+                ("scored", models.PositiveIntegerField(default=0, verbose_name="参评企业数")),
+                ("run_at", models.DateTimeField(auto_now=True, verbose_name="计算时间")),
+                (
+                    "run_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "system",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="runs",
+                        to="cultivation.indicatorsystem",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "评价计算",
+                "verbose_name_plural": "评价计算",
+                "ordering": ["-year", "system_id"],
             },
         ),
         migrations.CreateModel(
-            name='EnterpriseScore',
+            name="SelectionRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('score', models.FloatField(verbose_name='综合得分')),
-                ('rank_city', models.PositiveIntegerField(verbose_name='全市排名')),
-                ('rank_district', models.PositiveIntegerField(verbose_name='区县内排名')),
-                ('rank_industry', models.PositiveIntegerField(verbose_name='行业内排名')),
-                ('normalised', models.JSONField(default=list, verbose_name='标准化指标值')),
-                ('values', models.JSONField(default=list, verbose_name='指标原值')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evaluation_scores', to='enterprises.enterprise')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='cultivation.evaluationrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("leading", "创新型领军企业"), ("listing_reserve", "上市后备企业")],
+                        max_length=16,
+                        verbose_name="遴选类别",
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("title", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "top_n",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(500),
+                        ],
+                        verbose_name="入选数量",
+                    ),
+                ),
+                (
+                    "require_high_tech",
+                    models.BooleanField(default=True, verbose_name="须为有效期内高新技术企业"),
+                ),
+                (
+                    "min_rd_intensity",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=6,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                        verbose_name="研发投入强度不低于",
+                    ),
+                ),
+                (
+                    "status",
+                    django_fsm.FSMField(
+                        choices=[("draft", "待确认"), ("published", "已发布")],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="发布时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "system",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="selections",
+                        to="cultivation.indicatorsystem",
+                        verbose_name="评价指标体系",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '企业评价得分',
-                'verbose_name_plural': '企业评价得分',
-                'ordering': ['run_id', 'rank_city'],
-                'indexes': [models.Index(fields=['run', 'rank_city'], name='eval_score_rank_idx'), models.Index(fields=['enterprise', 'year'], name='eval_score_ent_idx')],
-                'constraints': [models.UniqueConstraint(fields=('run', 'enterprise'), name='eval_score_one_per_run')],
+                "verbose_name": "遴选批次",
+                "verbose_name_plural": "遴选批次",
+                "ordering": ["-year", "-pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="SelectionEntry",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.FloatField(verbose_name="综合得分")),
+                ("rank_city", models.PositiveIntegerField(verbose_name="全市排名")),
+                ("proposed", models.BooleanField(default=False, verbose_name="系统建议入选")),
+                ("meets_conditions", models.BooleanField(default=False, verbose_name="符合硬性条件")),
+                ("unmet", models.CharField(blank=True, max_length=200, verbose_name="未满足的条件")),
+                (
+                    "status",
+                    django_fsm.FSMField(
+                        choices=[("pending", "待确认"), ("included", "入选"), ("excluded", "不入选")],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("decision_reason", models.TextField(blank=True, verbose_name="理由")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enterprises.enterprise",
+                        verbose_name="企业",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="cultivation.selectionround",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "遴选名单企业",
+                "verbose_name_plural": "遴选名单企业",
+                "ordering": ["round_id", "rank_city", "pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalSelectionEntry",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("score", models.FloatField(verbose_name="综合得分")),
+                ("rank_city", models.PositiveIntegerField(verbose_name="全市排名")),
+                ("proposed", models.BooleanField(default=False, verbose_name="系统建议入选")),
+                ("meets_conditions", models.BooleanField(default=False, verbose_name="符合硬性条件")),
+                ("unmet", models.CharField(blank=True, max_length=200, verbose_name="未满足的条件")),
+                (
+                    "status",
+                    django_fsm.FSMField(
+                        choices=[("pending", "待确认"), ("included", "入选"), ("excluded", "不入选")],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("decision_reason", models.TextField(blank=True, verbose_name="理由")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="enterprises.enterprise",
+                        verbose_name="企业",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cultivation.selectionround",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical 遴选名单企业",
+                "verbose_name_plural": "historical 遴选名单企业",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="SystemIndicator",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="序号")),
+                ("group", models.CharField(blank=True, max_length=32, verbose_name="指标类别")),
+                ("name", models.CharField(max_length=64, verbose_name="指标名称")),
+                ("formula", models.CharField(max_length=32, verbose_name="计算公式")),
+                ("benefit", models.BooleanField(default=True, verbose_name="越大越好")),
+                (
+                    "weight",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default=1,
+                        max_digits=7,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="专家权重",
+                    ),
+                ),
+                (
+                    "system",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicators",
+                        to="cultivation.indicatorsystem",
+                        verbose_name="评价指标体系",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "评价指标",
+                "verbose_name_plural": "评价指标",
+                "ordering": ["system_id", "order", "pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="EnterpriseScore",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("score", models.FloatField(verbose_name="综合得分")),
+                ("rank_city", models.PositiveIntegerField(verbose_name="全市排名")),
+                ("rank_district", models.PositiveIntegerField(verbose_name="区县内排名")),
+                ("rank_industry", models.PositiveIntegerField(verbose_name="行业内排名")),
+                ("normalised", models.JSONField(default=list, verbose_name="标准化指标值")),
+                ("values", models.JSONField(default=list, verbose_name="指标原值")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evaluation_scores",
+                        to="enterprises.enterprise",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="cultivation.evaluationrun",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "企业评价得分",
+                "verbose_name_plural": "企业评价得分",
+                "ordering": ["run_id", "rank_city"],
+                "indexes": [
+                    models.Index(fields=["run", "rank_city"], name="eval_score_rank_idx"),
+                    models.Index(fields=["enterprise", "year"], name="eval_score_ent_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("run", "enterprise"), name="eval_score_one_per_run")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='indicatorsystem',
-            constraint=models.UniqueConstraint(fields=('code', 'version'), name='eval_system_code_version'),
+            model_name="indicatorsystem",
+            constraint=models.UniqueConstraint(fields=("code", "version"), name="eval_system_code_version"),
         ),
         migrations.AddConstraint(
-            model_name='evaluationrun',
-            constraint=models.UniqueConstraint(fields=('system', 'year'), name='eval_run_one_per_year'),
+            model_name="evaluationrun",
+            constraint=models.UniqueConstraint(fields=("system", "year"), name="eval_run_one_per_year"),
         ),
         migrations.AddConstraint(
-            model_name='selectionentry',
-            constraint=models.UniqueConstraint(fields=('round', 'enterprise'), name='selection_one_per_round'),
+            model_name="selectionentry",
+            constraint=models.UniqueConstraint(
+                fields=("round", "enterprise"), name="selection_one_per_round"
+            ),
         ),
     ]

@@ -7,144 +7,416 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Enterprise',
+            name="Enterprise",
             fields=[
-                ('organisation', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='enterprise', serialize=False, to='core.organisation')),
-                ('registered_on', models.DateField(blank=True, null=True, verbose_name='成立日期')),
-                ('industry_code', models.CharField(blank=True, db_index=True, max_length=8, verbose_name='国民经济行业代码')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "organisation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        primary_key=True,
+                        related_name="enterprise",
+                        serialize=False,
+                        to="core.organisation",
+                    ),
+                ),
+                ("registered_on", models.DateField(blank=True, null=True, verbose_name="成立日期")),
+                (
+                    "industry_code",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=8, verbose_name="国民经济行业代码"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': '企业',
-                'verbose_name_plural': '企业',
+                "verbose_name": "企业",
+                "verbose_name_plural": "企业",
             },
         ),
         migrations.CreateModel(
-            name='HistoricalEnterprise',
+            name="HistoricalEnterprise",
             fields=[
-                ('registered_on', models.DateField(blank=True, null=True, verbose_name='成立日期')),
-                ('industry_code', models.CharField(blank=True, db_index=True, max_length=8, verbose_name='国民经济行业代码')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.organisation')),
+                ("registered_on", models.DateField(blank=True, null=True, verbose_name="成立日期")),
+                (
+                    "industry_code",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=8, verbose_name="国民经济行业代码"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 企业',
-                'verbose_name_plural': 'historical 企业',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 企业",
+                "verbose_name_plural": "historical 企业",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalYearlyFacts',
+            name="HistoricalYearlyFacts",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(db_index=True, verbose_name='年度')),
-                ('employees', models.PositiveIntegerField(blank=True, null=True, verbose_name='从业人员数')),
-                ('st_staff', models.PositiveIntegerField(blank=True, null=True, verbose_name='科技人员数')),
-                ('rd_staff', models.PositiveIntegerField(blank=True, null=True, verbose_name='研发人员数')),
-                ('revenue', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='营业收入（元）')),
-                ('total_assets', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='资产总额（元）')),
-                ('net_assets', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='净资产（元）')),
-                ('total_costs', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='成本费用总额（元）')),
-                ('net_profit', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='净利润（元）')),
-                ('rd_expense', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='研发费用（元）')),
-                ('domestic_rd_expense', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='境内研发费用（元）')),
-                ('high_tech_revenue', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='高新技术产品（服务）收入（元）')),
-                ('invention_patents', models.PositiveIntegerField(blank=True, null=True, verbose_name='发明专利数')),
-                ('class1_ip', models.PositiveIntegerField(blank=True, null=True, verbose_name='Ⅰ类知识产权数')),
-                ('class2_ip', models.PositiveIntegerField(blank=True, null=True, verbose_name='Ⅱ类知识产权数')),
-                ('transfers', models.PositiveIntegerField(blank=True, null=True, verbose_name='科技成果转化数')),
-                ('in_key_field', models.BooleanField(blank=True, null=True, verbose_name='属于国家重点支持的高新技术领域')),
-                ('innovation_score', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='创新能力评价得分')),
-                ('major_incident', models.BooleanField(blank=True, null=True, verbose_name='发生重大安全、质量事故或环境违法行为')),
-                ('dishonest', models.BooleanField(blank=True, null=True, verbose_name='列入失信名单')),
-                ('high_tech_cert_valid', models.BooleanField(blank=True, null=True, verbose_name='高新技术企业证书在有效期内')),
-                ('listed', models.BooleanField(blank=True, null=True, verbose_name='已上市')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('enterprise', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='enterprises.enterprise')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("year", models.PositiveSmallIntegerField(db_index=True, verbose_name="年度")),
+                ("employees", models.PositiveIntegerField(blank=True, null=True, verbose_name="从业人员数")),
+                ("st_staff", models.PositiveIntegerField(blank=True, null=True, verbose_name="科技人员数")),
+                ("rd_staff", models.PositiveIntegerField(blank=True, null=True, verbose_name="研发人员数")),
+                (
+                    "revenue",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=18, null=True, verbose_name="营业收入（元）"
+                    ),
+                ),
+                (
+                    "total_assets",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=18, null=True, verbose_name="资产总额（元）"
+                    ),
+                ),
+                (
+                    "net_assets",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=18, null=True, verbose_name="净资产（元）"
+                    ),
+                ),
+                (
+                    "total_costs",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="成本费用总额（元）",
+                    ),
+                ),
+                (
+                    "net_profit",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=18, null=True, verbose_name="净利润（元）"
+                    ),
+                ),
+                (
+                    "rd_expense",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=18, null=True, verbose_name="研发费用（元）"
+                    ),
+                ),
+                (
+                    "domestic_rd_expense",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="境内研发费用（元）",
+                    ),
+                ),
+                (
+                    "high_tech_revenue",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="高新技术产品（服务）收入（元）",
+                    ),
+                ),
+                (
+                    "invention_patents",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="发明专利数"),
+                ),
+                (
+                    "class1_ip",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="Ⅰ类知识产权数"),
+                ),
+                (
+                    "class2_ip",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="Ⅱ类知识产权数"),
+                ),
+                (
+                    "transfers",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="科技成果转化数"),
+                ),
+                (
+                    "in_key_field",
+                    models.BooleanField(blank=True, null=True, verbose_name="属于国家重点支持的高新技术领域"),
+                ),
+                (
+                    "innovation_score",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=5, null=True, verbose_name="创新能力评价得分"
+                    ),
+                ),
+                (
+                    "major_incident",
+                    models.BooleanField(
+                        blank=True, null=True, verbose_name="发生重大安全、质量事故或环境违法行为"
+                    ),
+                ),
+                ("dishonest", models.BooleanField(blank=True, null=True, verbose_name="列入失信名单")),
+                (
+                    "high_tech_cert_valid",
+                    models.BooleanField(blank=True, null=True, verbose_name="高新技术企业证书在有效期内"),
+                ),
+                ("listed", models.BooleanField(blank=True, null=True, verbose_name="已上市")),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="enterprises.enterprise",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 年度数据',
-                'verbose_name_plural': 'historical 年度数据',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 年度数据",
+                "verbose_name_plural": "historical 年度数据",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='DerivedLabel',
+            name="DerivedLabel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('code', models.CharField(db_index=True, max_length=32, verbose_name='标签')),
-                ('status', models.CharField(choices=[('yes', '是'), ('no', '否'), ('unknown', '未知')], db_index=True, max_length=8, verbose_name='结果')),
-                ('value', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='数值')),
-                ('rule_version', models.CharField(max_length=32, verbose_name='规则版本')),
-                ('computed_at', models.DateTimeField(auto_now=True)),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='labels', to='enterprises.enterprise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("code", models.CharField(db_index=True, max_length=32, verbose_name="标签")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("yes", "是"), ("no", "否"), ("unknown", "未知")],
+                        db_index=True,
+                        max_length=8,
+                        verbose_name="结果",
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="数值"
+                    ),
+                ),
+                ("rule_version", models.CharField(max_length=32, verbose_name="规则版本")),
+                ("computed_at", models.DateTimeField(auto_now=True)),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="labels",
+                        to="enterprises.enterprise",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '衍生标签',
-                'verbose_name_plural': '衍生标签',
-                'indexes': [models.Index(fields=['code', 'year', 'status'], name='enterprises_code_44710f_idx')],
-                'constraints': [models.UniqueConstraint(fields=('enterprise', 'year', 'code'), name='label_one_per_year_code')],
+                "verbose_name": "衍生标签",
+                "verbose_name_plural": "衍生标签",
+                "indexes": [
+                    models.Index(fields=["code", "year", "status"], name="enterprises_code_44710f_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("enterprise", "year", "code"), name="label_one_per_year_code"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='YearlyFacts',
+            name="YearlyFacts",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(db_index=True, verbose_name='年度')),
-                ('employees', models.PositiveIntegerField(blank=True, null=True, verbose_name='从业人员数')),
-                ('st_staff', models.PositiveIntegerField(blank=True, null=True, verbose_name='科技人员数')),
-                ('rd_staff', models.PositiveIntegerField(blank=True, null=True, verbose_name='研发人员数')),
-                ('revenue', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='营业收入（元）')),
-                ('total_assets', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='资产总额（元）')),
-                ('net_assets', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='净资产（元）')),
-                ('total_costs', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='成本费用总额（元）')),
-                ('net_profit', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='净利润（元）')),
-                ('rd_expense', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='研发费用（元）')),
-                ('domestic_rd_expense', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='境内研发费用（元）')),
-                ('high_tech_revenue', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, verbose_name='高新技术产品（服务）收入（元）')),
-                ('invention_patents', models.PositiveIntegerField(blank=True, null=True, verbose_name='发明专利数')),
-                ('class1_ip', models.PositiveIntegerField(blank=True, null=True, verbose_name='Ⅰ类知识产权数')),
-                ('class2_ip', models.PositiveIntegerField(blank=True, null=True, verbose_name='Ⅱ类知识产权数')),
-                ('transfers', models.PositiveIntegerField(blank=True, null=True, verbose_name='科技成果转化数')),
-                ('in_key_field', models.BooleanField(blank=True, null=True, verbose_name='属于国家重点支持的高新技术领域')),
-                ('innovation_score', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='创新能力评价得分')),
-                ('major_incident', models.BooleanField(blank=True, null=True, verbose_name='发生重大安全、质量事故或环境违法行为')),
-                ('dishonest', models.BooleanField(blank=True, null=True, verbose_name='列入失信名单')),
-                ('high_tech_cert_valid', models.BooleanField(blank=True, null=True, verbose_name='高新技术企业证书在有效期内')),
-                ('listed', models.BooleanField(blank=True, null=True, verbose_name='已上市')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='facts', to='enterprises.enterprise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(db_index=True, verbose_name="年度")),
+                ("employees", models.PositiveIntegerField(blank=True, null=True, verbose_name="从业人员数")),
+                ("st_staff", models.PositiveIntegerField(blank=True, null=True, verbose_name="科技人员数")),
+                ("rd_staff", models.PositiveIntegerField(blank=True, null=True, verbose_name="研发人员数")),
+                (
+                    "revenue",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=18, null=True, verbose_name="营业收入（元）"
+                    ),
+                ),
+                (
+                    "total_assets",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=18, null=True, verbose_name="资产总额（元）"
+                    ),
+                ),
+                (
+                    "net_assets",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=18, null=True, verbose_name="净资产（元）"
+                    ),
+                ),
+                (
+                    "total_costs",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="成本费用总额（元）",
+                    ),
+                ),
+                (
+                    "net_profit",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=18, null=True, verbose_name="净利润（元）"
+                    ),
+                ),
+                (
+                    "rd_expense",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=18, null=True, verbose_name="研发费用（元）"
+                    ),
+                ),
+                (
+                    "domestic_rd_expense",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="境内研发费用（元）",
+                    ),
+                ),
+                (
+                    "high_tech_revenue",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="高新技术产品（服务）收入（元）",
+                    ),
+                ),
+                (
+                    "invention_patents",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="发明专利数"),
+                ),
+                (
+                    "class1_ip",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="Ⅰ类知识产权数"),
+                ),
+                (
+                    "class2_ip",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="Ⅱ类知识产权数"),
+                ),
+                (
+                    "transfers",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="科技成果转化数"),
+                ),
+                (
+                    "in_key_field",
+                    models.BooleanField(blank=True, null=True, verbose_name="属于国家重点支持的高新技术领域"),
+                ),
+                (
+                    "innovation_score",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=5, null=True, verbose_name="创新能力评价得分"
+                    ),
+                ),
+                (
+                    "major_incident",
+                    models.BooleanField(
+                        blank=True, null=True, verbose_name="发生重大安全、质量事故或环境违法行为"
+                    ),
+                ),
+                ("dishonest", models.BooleanField(blank=True, null=True, verbose_name="列入失信名单")),
+                (
+                    "high_tech_cert_valid",
+                    models.BooleanField(blank=True, null=True, verbose_name="高新技术企业证书在有效期内"),
+                ),
+                ("listed", models.BooleanField(blank=True, null=True, verbose_name="已上市")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="facts",
+                        to="enterprises.enterprise",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '年度数据',
-                'verbose_name_plural': '年度数据',
-                'ordering': ['enterprise_id', 'year'],
-                'constraints': [models.UniqueConstraint(fields=('enterprise', 'year'), name='facts_one_per_year')],
+                "verbose_name": "年度数据",
+                "verbose_name_plural": "年度数据",
+                "ordering": ["enterprise_id", "year"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("enterprise", "year"), name="facts_one_per_year")
+                ],
             },
         ),
     ]

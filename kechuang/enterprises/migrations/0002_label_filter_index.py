@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enterprises', '0001_initial'),
+        ("enterprises", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='derivedlabel',
-            name='enterprises_code_44710f_idx',
+            model_name="derivedlabel",
+            name="enterprises_code_44710f_idx",
         ),
         migrations.AddIndex(
-            model_name='derivedlabel',
-            index=models.Index(fields=['code', 'year', 'status', 'enterprise'], name='label_filter_idx'),
+            model_name="derivedlabel",
+            index=models.Index(fields=["code", "year", "status", "enterprise"], name="label_filter_idx"),
         ),
     ]

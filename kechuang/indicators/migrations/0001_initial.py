@@ -7,217 +7,609 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0006_merge_parallel_work'),
+        ("core", "0006_merge_parallel_work"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=48, unique=True, verbose_name='指标代码')),
-                ('name', models.CharField(max_length=100, verbose_name='指标名称')),
-                ('unit', models.CharField(choices=[('count', '家（个）'), ('yuan', '元'), ('ratio', '比例'), ('persons', '人（人次）')], max_length=8, verbose_name='计量单位')),
-                ('direction', models.CharField(choices=[('higher', '越高越好'), ('lower', '越低越好')], default='higher', max_length=8, verbose_name='指标方向')),
-                ('period', models.CharField(choices=[('year', '年度'), ('quarter', '季度'), ('month', '月度')], default='year', max_length=8, verbose_name='统计周期')),
-                ('source', models.CharField(choices=[('computed', '平台计算'), ('entered', '统计部门数据'), ('both', '统计数据与平台测算并列')], default='entered', max_length=8, verbose_name='数据来源')),
-                ('rule', models.CharField(blank=True, max_length=48, verbose_name='计算规则')),
-                ('cumulative', models.BooleanField(default=False, verbose_name='按年内累计')),
-                ('key', models.BooleanField(default=False, verbose_name='驾驶舱重点指标')),
-                ('order', models.PositiveSmallIntegerField(default=100, verbose_name='排序')),
-                ('description', models.TextField(blank=True, verbose_name='口径说明')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=48, unique=True, verbose_name="指标代码")),
+                ("name", models.CharField(max_length=100, verbose_name="指标名称")),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("count", "家（个）"),
+                            ("yuan", "元"),
+                            ("ratio", "比例"),
+                            ("persons", "人（人次）"),
+                        ],
+                        max_length=8,
+                        verbose_name="计量单位",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("higher", "越高越好"), ("lower", "越低越好")],
+                        default="higher",
+                        max_length=8,
+                        verbose_name="指标方向",
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(
+                        choices=[("year", "年度"), ("quarter", "季度"), ("month", "月度")],
+                        default="year",
+                        max_length=8,
+                        verbose_name="统计周期",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("computed", "平台计算"),
+                            ("entered", "统计部门数据"),
+                            ("both", "统计数据与平台测算并列"),
+                        ],
+                        default="entered",
+                        max_length=8,
+                        verbose_name="数据来源",
+                    ),
+                ),
+                ("rule", models.CharField(blank=True, max_length=48, verbose_name="计算规则")),
+                ("cumulative", models.BooleanField(default=False, verbose_name="按年内累计")),
+                ("key", models.BooleanField(default=False, verbose_name="驾驶舱重点指标")),
+                ("order", models.PositiveSmallIntegerField(default=100, verbose_name="排序")),
+                ("description", models.TextField(blank=True, verbose_name="口径说明")),
             ],
             options={
-                'verbose_name': '指标',
-                'verbose_name_plural': '指标',
-                'ordering': ['order', 'code'],
+                "verbose_name": "指标",
+                "verbose_name_plural": "指标",
+                "ordering": ["order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='RecomputeRun',
+            name="RecomputeRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', '排队中'), ('running', '计算中'), ('done', '已完成'), ('failed', '失败')], default='queued', max_length=8, verbose_name='状态')),
-                ('stage', models.CharField(blank=True, max_length=200, verbose_name='当前步骤')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='已完成规则')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='规则总数')),
-                ('rows', models.PositiveIntegerField(default=0, verbose_name='写入计算值')),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队中"),
+                            ("running", "计算中"),
+                            ("done", "已完成"),
+                            ("failed", "失败"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("stage", models.CharField(blank=True, max_length=200, verbose_name="当前步骤")),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="已完成规则")),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="规则总数")),
+                ("rows", models.PositiveIntegerField(default=0, verbose_name="写入计算值")),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalIndicator',
+            name="HistoricalIndicator",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.CharField(db_index=True, max_length=48, verbose_name='指标代码')),
-                ('name', models.CharField(max_length=100, verbose_name='指标名称')),
-                ('unit', models.CharField(choices=[('count', '家（个）'), ('yuan', '元'), ('ratio', '比例'), ('persons', '人（人次）')], max_length=8, verbose_name='计量单位')),
-                ('direction', models.CharField(choices=[('higher', '越高越好'), ('lower', '越低越好')], default='higher', max_length=8, verbose_name='指标方向')),
-                ('period', models.CharField(choices=[('year', '年度'), ('quarter', '季度'), ('month', '月度')], default='year', max_length=8, verbose_name='统计周期')),
-                ('source', models.CharField(choices=[('computed', '平台计算'), ('entered', '统计部门数据'), ('both', '统计数据与平台测算并列')], default='entered', max_length=8, verbose_name='数据来源')),
-                ('rule', models.CharField(blank=True, max_length=48, verbose_name='计算规则')),
-                ('cumulative', models.BooleanField(default=False, verbose_name='按年内累计')),
-                ('key', models.BooleanField(default=False, verbose_name='驾驶舱重点指标')),
-                ('order', models.PositiveSmallIntegerField(default=100, verbose_name='排序')),
-                ('description', models.TextField(blank=True, verbose_name='口径说明')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("code", models.CharField(db_index=True, max_length=48, verbose_name="指标代码")),
+                ("name", models.CharField(max_length=100, verbose_name="指标名称")),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("count", "家（个）"),
+                            ("yuan", "元"),
+                            ("ratio", "比例"),
+                            ("persons", "人（人次）"),
+                        ],
+                        max_length=8,
+                        verbose_name="计量单位",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("higher", "越高越好"), ("lower", "越低越好")],
+                        default="higher",
+                        max_length=8,
+                        verbose_name="指标方向",
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(
+                        choices=[("year", "年度"), ("quarter", "季度"), ("month", "月度")],
+                        default="year",
+                        max_length=8,
+                        verbose_name="统计周期",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("computed", "平台计算"),
+                            ("entered", "统计部门数据"),
+                            ("both", "统计数据与平台测算并列"),
+                        ],
+                        default="entered",
+                        max_length=8,
+                        verbose_name="数据来源",
+                    ),
+                ),
+                ("rule", models.CharField(blank=True, max_length=48, verbose_name="计算规则")),
+                ("cumulative", models.BooleanField(default=False, verbose_name="按年内累计")),
+                ("key", models.BooleanField(default=False, verbose_name="驾驶舱重点指标")),
+                ("order", models.PositiveSmallIntegerField(default=100, verbose_name="排序")),
+                ("description", models.TextField(blank=True, verbose_name="口径说明")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 指标',
-                'verbose_name_plural': 'historical 指标',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 指标",
+                "verbose_name_plural": "historical 指标",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalTarget',
+            name="HistoricalTarget",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(db_index=True, verbose_name='年度')),
-                ('kind', models.CharField(choices=[('target', '目标'), ('min_target', '底线目标（不低于）'), ('stretch', '力争目标')], default='target', max_length=12, verbose_name='目标类型')),
-                ('value', models.DecimalField(decimal_places=8, max_digits=24, verbose_name='目标值')),
-                ('document', models.CharField(blank=True, max_length=200, verbose_name='依据文件')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('district', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.district', verbose_name='区县')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('set_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('indicator', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.indicator', verbose_name='指标')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("year", models.PositiveSmallIntegerField(db_index=True, verbose_name="年度")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("target", "目标"),
+                            ("min_target", "底线目标（不低于）"),
+                            ("stretch", "力争目标"),
+                        ],
+                        default="target",
+                        max_length=12,
+                        verbose_name="目标类型",
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=8, max_digits=24, verbose_name="目标值")),
+                ("document", models.CharField(blank=True, max_length=200, verbose_name="依据文件")),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.district",
+                        verbose_name="区县",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.indicator",
+                        verbose_name="指标",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 目标',
-                'verbose_name_plural': 'historical 目标',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 目标",
+                "verbose_name_plural": "historical 目标",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalEnteredValue',
+            name="HistoricalEnteredValue",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('value', models.DecimalField(decimal_places=8, max_digits=24, verbose_name='数值')),
-                ('document', models.CharField(max_length=200, verbose_name='数据出处')),
-                ('document_date', models.DateField(blank=True, null=True, verbose_name='发布日期')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('entered_at', models.DateTimeField(blank=True, editable=False, verbose_name='录入时间')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('district', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.district', verbose_name='区县')),
-                ('entered_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('indicator', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.indicator', verbose_name='指标')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("value", models.DecimalField(decimal_places=8, max_digits=24, verbose_name="数值")),
+                ("document", models.CharField(max_length=200, verbose_name="数据出处")),
+                ("document_date", models.DateField(blank=True, null=True, verbose_name="发布日期")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
+                ("entered_at", models.DateTimeField(blank=True, editable=False, verbose_name="录入时间")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.district",
+                        verbose_name="区县",
+                    ),
+                ),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.indicator",
+                        verbose_name="指标",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 统计数据',
-                'verbose_name_plural': 'historical 统计数据',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 统计数据",
+                "verbose_name_plural": "historical 统计数据",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='EnteredValue',
+            name="EnteredValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('value', models.DecimalField(decimal_places=8, max_digits=24, verbose_name='数值')),
-                ('document', models.CharField(max_length=200, verbose_name='数据出处')),
-                ('document_date', models.DateField(blank=True, null=True, verbose_name='发布日期')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('entered_at', models.DateTimeField(auto_now=True, verbose_name='录入时间')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.district', verbose_name='区县')),
-                ('entered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entered', to='indicators.indicator', verbose_name='指标')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("value", models.DecimalField(decimal_places=8, max_digits=24, verbose_name="数值")),
+                ("document", models.CharField(max_length=200, verbose_name="数据出处")),
+                ("document_date", models.DateField(blank=True, null=True, verbose_name="发布日期")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
+                ("entered_at", models.DateTimeField(auto_now=True, verbose_name="录入时间")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.district",
+                        verbose_name="区县",
+                    ),
+                ),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entered",
+                        to="indicators.indicator",
+                        verbose_name="指标",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '统计数据',
-                'verbose_name_plural': '统计数据',
-                'ordering': ['indicator', 'year'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('district__isnull', False)), fields=('indicator', 'year', 'district'), name='entered_one_per_district'), models.UniqueConstraint(condition=models.Q(('district__isnull', True)), fields=('indicator', 'year'), name='entered_one_per_city')],
+                "verbose_name": "统计数据",
+                "verbose_name_plural": "统计数据",
+                "ordering": ["indicator", "year"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("district__isnull", False)),
+                        fields=("indicator", "year", "district"),
+                        name="entered_one_per_district",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("district__isnull", True)),
+                        fields=("indicator", "year"),
+                        name="entered_one_per_city",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Actual',
+            name="Actual",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(db_index=True, verbose_name='年度')),
-                ('value', models.DecimalField(blank=True, decimal_places=8, max_digits=24, null=True, verbose_name='数值')),
-                ('numerator', models.DecimalField(blank=True, decimal_places=8, max_digits=24, null=True, verbose_name='分子')),
-                ('denominator', models.DecimalField(blank=True, decimal_places=8, max_digits=24, null=True, verbose_name='分母')),
-                ('unknown', models.PositiveIntegerField(default=0, verbose_name='数据缺失未计入')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('rule_version', models.CharField(max_length=32, verbose_name='规则版本')),
-                ('data_date', models.DateField(verbose_name='数据日期')),
-                ('computed_at', models.DateTimeField(verbose_name='计算时间')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.district')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actuals', to='indicators.indicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(db_index=True, verbose_name="年度")),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True, decimal_places=8, max_digits=24, null=True, verbose_name="数值"
+                    ),
+                ),
+                (
+                    "numerator",
+                    models.DecimalField(
+                        blank=True, decimal_places=8, max_digits=24, null=True, verbose_name="分子"
+                    ),
+                ),
+                (
+                    "denominator",
+                    models.DecimalField(
+                        blank=True, decimal_places=8, max_digits=24, null=True, verbose_name="分母"
+                    ),
+                ),
+                ("unknown", models.PositiveIntegerField(default=0, verbose_name="数据缺失未计入")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("rule_version", models.CharField(max_length=32, verbose_name="规则版本")),
+                ("data_date", models.DateField(verbose_name="数据日期")),
+                ("computed_at", models.DateTimeField(verbose_name="计算时间")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.district",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actuals",
+                        to="indicators.indicator",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '计算值',
-                'verbose_name_plural': '计算值',
-                'ordering': ['indicator', 'year'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('district__isnull', False)), fields=('indicator', 'year', 'district'), name='actual_one_per_district'), models.UniqueConstraint(condition=models.Q(('district__isnull', True)), fields=('indicator', 'year'), name='actual_one_per_city')],
+                "verbose_name": "计算值",
+                "verbose_name_plural": "计算值",
+                "ordering": ["indicator", "year"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("district__isnull", False)),
+                        fields=("indicator", "year", "district"),
+                        name="actual_one_per_district",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("district__isnull", True)),
+                        fields=("indicator", "year"),
+                        name="actual_one_per_city",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(choices=[('month', '月报'), ('quarter', '季报')], max_length=8, verbose_name='周期')),
-                ('as_of', models.DateField(verbose_name='截至日期')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('docx', models.BinaryField(verbose_name='简报')),
-                ('xlsx', models.BinaryField(verbose_name='数据表')),
-                ('made_at', models.DateTimeField(auto_now=True, verbose_name='生成时间')),
-                ('made_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(
+                        choices=[("month", "月报"), ("quarter", "季报")], max_length=8, verbose_name="周期"
+                    ),
+                ),
+                ("as_of", models.DateField(verbose_name="截至日期")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("docx", models.BinaryField(verbose_name="简报")),
+                ("xlsx", models.BinaryField(verbose_name="数据表")),
+                ("made_at", models.DateTimeField(auto_now=True, verbose_name="生成时间")),
+                (
+                    "made_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '指标监测简报',
-                'verbose_name_plural': '指标监测简报',
-                'ordering': ['-as_of', 'period'],
-                'constraints': [models.UniqueConstraint(fields=('period', 'as_of'), name='report_one_per_period')],
+                "verbose_name": "指标监测简报",
+                "verbose_name_plural": "指标监测简报",
+                "ordering": ["-as_of", "period"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("period", "as_of"), name="report_one_per_period")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(db_index=True, verbose_name='年度')),
-                ('kind', models.CharField(choices=[('target', '目标'), ('min_target', '底线目标（不低于）'), ('stretch', '力争目标')], default='target', max_length=12, verbose_name='目标类型')),
-                ('value', models.DecimalField(decimal_places=8, max_digits=24, verbose_name='目标值')),
-                ('document', models.CharField(blank=True, max_length=200, verbose_name='依据文件')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.district', verbose_name='区县')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='indicators.indicator', verbose_name='指标')),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(db_index=True, verbose_name="年度")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("target", "目标"),
+                            ("min_target", "底线目标（不低于）"),
+                            ("stretch", "力争目标"),
+                        ],
+                        default="target",
+                        max_length=12,
+                        verbose_name="目标类型",
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=8, max_digits=24, verbose_name="目标值")),
+                ("document", models.CharField(blank=True, max_length=200, verbose_name="依据文件")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.district",
+                        verbose_name="区县",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="indicators.indicator",
+                        verbose_name="指标",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '目标',
-                'verbose_name_plural': '目标',
-                'ordering': ['indicator', 'year', 'kind'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('district__isnull', False)), fields=('indicator', 'year', 'kind', 'district'), name='target_one_per_district'), models.UniqueConstraint(condition=models.Q(('district__isnull', True)), fields=('indicator', 'year', 'kind'), name='target_one_per_city')],
+                "verbose_name": "目标",
+                "verbose_name_plural": "目标",
+                "ordering": ["indicator", "year", "kind"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("district__isnull", False)),
+                        fields=("indicator", "year", "kind", "district"),
+                        name="target_one_per_district",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("district__isnull", True)),
+                        fields=("indicator", "year", "kind"),
+                        name="target_one_per_city",
+                    ),
+                ],
             },
         ),
     ]

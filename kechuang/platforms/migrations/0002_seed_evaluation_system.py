@@ -36,7 +36,13 @@ def seed(apps, schema_editor):
         Indicator.objects.update_or_create(
             subject=subject,
             code=code,
-            defaults={"name": name, "unit": unit, "weight": Decimal(weight), "benefit": benefit, "order": order},
+            defaults={
+                "name": name,
+                "unit": unit,
+                "weight": Decimal(weight),
+                "benefit": benefit,
+                "order": order,
+            },
         )
     for code, name, low, suggested in BANDS:
         Band.objects.update_or_create(

@@ -7,223 +7,557 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('enterprises', '0002_label_filter_index'),
+        ("enterprises", "0002_label_filter_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Policy',
+            name="Policy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='政策代码')),
-                ('name', models.CharField(max_length=200, verbose_name='政策名称')),
-                ('jurisdiction', models.CharField(default='CN', max_length=16, verbose_name='发文层级（行政区划代码）')),
-                ('source', models.TextField(blank=True, verbose_name='政策依据')),
-                ('auto_grant', models.BooleanField(default=False, help_text='符合条件的企业无需申报，由系统直接认定兑现', verbose_name='免申即享')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="政策代码")),
+                ("name", models.CharField(max_length=200, verbose_name="政策名称")),
+                (
+                    "jurisdiction",
+                    models.CharField(default="CN", max_length=16, verbose_name="发文层级（行政区划代码）"),
+                ),
+                ("source", models.TextField(blank=True, verbose_name="政策依据")),
+                (
+                    "auto_grant",
+                    models.BooleanField(
+                        default=False,
+                        help_text="符合条件的企业无需申报，由系统直接认定兑现",
+                        verbose_name="免申即享",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': '政策',
-                'verbose_name_plural': '政策',
-                'ordering': ['code'],
+                "verbose_name": "政策",
+                "verbose_name_plural": "政策",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalPolicyVersion',
+            name="HistoricalPolicyVersion",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='版本号')),
-                ('label', models.CharField(help_text='YAML 中的 version 字段', max_length=32, verbose_name='文件版本')),
-                ('yaml_text', models.TextField(verbose_name='政策定义（YAML）')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('published', '已发布'), ('retired', '已停用')], default='draft', max_length=16, verbose_name='状态')),
-                ('effective_from', models.DateField(verbose_name='生效日期')),
-                ('effective_until', models.DateField(blank=True, null=True, verbose_name='失效日期')),
-                ('auto_grant', models.BooleanField(default=False, verbose_name='免申即享')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='修订说明')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='发布时间')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('published_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('policy', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='policies.policy', verbose_name='政策')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="版本号")),
+                (
+                    "label",
+                    models.CharField(
+                        help_text="YAML 中的 version 字段", max_length=32, verbose_name="文件版本"
+                    ),
+                ),
+                ("yaml_text", models.TextField(verbose_name="政策定义（YAML）")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "草稿"), ("published", "已发布"), ("retired", "已停用")],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("effective_from", models.DateField(verbose_name="生效日期")),
+                ("effective_until", models.DateField(blank=True, null=True, verbose_name="失效日期")),
+                ("auto_grant", models.BooleanField(default=False, verbose_name="免申即享")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="修订说明")),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="发布时间")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="policies.policy",
+                        verbose_name="政策",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 政策版本',
-                'verbose_name_plural': 'historical 政策版本',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 政策版本",
+                "verbose_name_plural": "historical 政策版本",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='PolicyVersion',
+            name="PolicyVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='版本号')),
-                ('label', models.CharField(help_text='YAML 中的 version 字段', max_length=32, verbose_name='文件版本')),
-                ('yaml_text', models.TextField(verbose_name='政策定义（YAML）')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('published', '已发布'), ('retired', '已停用')], default='draft', max_length=16, verbose_name='状态')),
-                ('effective_from', models.DateField(verbose_name='生效日期')),
-                ('effective_until', models.DateField(blank=True, null=True, verbose_name='失效日期')),
-                ('auto_grant', models.BooleanField(default=False, verbose_name='免申即享')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='修订说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='发布时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='policies.policy', verbose_name='政策')),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="版本号")),
+                (
+                    "label",
+                    models.CharField(
+                        help_text="YAML 中的 version 字段", max_length=32, verbose_name="文件版本"
+                    ),
+                ),
+                ("yaml_text", models.TextField(verbose_name="政策定义（YAML）")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "草稿"), ("published", "已发布"), ("retired", "已停用")],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("effective_from", models.DateField(verbose_name="生效日期")),
+                ("effective_until", models.DateField(blank=True, null=True, verbose_name="失效日期")),
+                ("auto_grant", models.BooleanField(default=False, verbose_name="免申即享")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="修订说明")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="发布时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="policies.policy",
+                        verbose_name="政策",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '政策版本',
-                'verbose_name_plural': '政策版本',
-                'ordering': ['policy_id', '-number'],
+                "verbose_name": "政策版本",
+                "verbose_name_plural": "政策版本",
+                "ordering": ["policy_id", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='PolicyRun',
+            name="PolicyRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('publish', '发布后判定'), ('facts', '数据更新后重新判定'), ('all', '全部重新判定')], max_length=12, verbose_name='类型')),
-                ('status', models.CharField(choices=[('queued', '排队中'), ('running', '进行中'), ('done', '已完成'), ('failed', '失败')], default='queued', max_length=12, verbose_name='状态')),
-                ('enterprise_ids', models.JSONField(blank=True, default=list)),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='已完成')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='总量')),
-                ('counts', models.JSONField(default=dict)),
-                ('message', models.CharField(blank=True, max_length=300, verbose_name='说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='policies.policyversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("publish", "发布后判定"),
+                            ("facts", "数据更新后重新判定"),
+                            ("all", "全部重新判定"),
+                        ],
+                        max_length=12,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队中"),
+                            ("running", "进行中"),
+                            ("done", "已完成"),
+                            ("failed", "失败"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("enterprise_ids", models.JSONField(blank=True, default=list)),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="已完成")),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="总量")),
+                ("counts", models.JSONField(default=dict)),
+                ("message", models.CharField(blank=True, max_length=300, verbose_name="说明")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="policies.policyversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '政策判定任务',
-                'verbose_name_plural': '政策判定任务',
-                'ordering': ['-created_at'],
+                "verbose_name": "政策判定任务",
+                "verbose_name_plural": "政策判定任务",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='PolicyResult',
+            name="PolicyResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fiscal_year', models.PositiveSmallIntegerField(verbose_name='数据年度')),
-                ('evaluated_on', models.DateField(verbose_name='判定日期')),
-                ('status', models.CharField(choices=[('eligible', '符合'), ('ineligible', '不符合'), ('unknown', '待补数据')], max_length=12, verbose_name='结果')),
-                ('score', models.IntegerField(blank=True, null=True, verbose_name='得分')),
-                ('gap', models.FloatField(blank=True, help_text='未满足条件的相对差距之和，用于排序', null=True, verbose_name='差距')),
-                ('failed', models.JSONField(default=list)),
-                ('missing', models.JSONField(default=list)),
-                ('conditions', models.JSONField(default=list)),
-                ('is_current', models.BooleanField(default=True)),
-                ('computed_at', models.DateTimeField(auto_now=True)),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='policy_results', to='enterprises.enterprise')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='policies.policyversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fiscal_year", models.PositiveSmallIntegerField(verbose_name="数据年度")),
+                ("evaluated_on", models.DateField(verbose_name="判定日期")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("eligible", "符合"), ("ineligible", "不符合"), ("unknown", "待补数据")],
+                        max_length=12,
+                        verbose_name="结果",
+                    ),
+                ),
+                ("score", models.IntegerField(blank=True, null=True, verbose_name="得分")),
+                (
+                    "gap",
+                    models.FloatField(
+                        blank=True,
+                        help_text="未满足条件的相对差距之和，用于排序",
+                        null=True,
+                        verbose_name="差距",
+                    ),
+                ),
+                ("failed", models.JSONField(default=list)),
+                ("missing", models.JSONField(default=list)),
+                ("conditions", models.JSONField(default=list)),
+                ("is_current", models.BooleanField(default=True)),
+                ("computed_at", models.DateTimeField(auto_now=True)),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="policy_results",
+                        to="enterprises.enterprise",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="results",
+                        to="policies.policyversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '政策匹配结果',
-                'verbose_name_plural': '政策匹配结果',
+                "verbose_name": "政策匹配结果",
+                "verbose_name_plural": "政策匹配结果",
             },
         ),
         migrations.CreateModel(
-            name='PolicyCase',
+            name="PolicyCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fiscal_year', models.PositiveSmallIntegerField(null=True, verbose_name='数据年度')),
-                ('state', models.CharField(choices=[('notified', '已推送'), ('applied', '已申报'), ('granted', '已兑现')], default='notified', max_length=12, verbose_name='状态')),
-                ('auto_granted', models.BooleanField(default=False, verbose_name='免申即享兑现')),
-                ('notified_at', models.DateTimeField(blank=True, null=True)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('granted_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='policy_cases', to='enterprises.enterprise')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cases', to='policies.policy')),
-                ('version', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='policies.policyversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fiscal_year", models.PositiveSmallIntegerField(null=True, verbose_name="数据年度")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("notified", "已推送"), ("applied", "已申报"), ("granted", "已兑现")],
+                        default="notified",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("auto_granted", models.BooleanField(default=False, verbose_name="免申即享兑现")),
+                ("notified_at", models.DateTimeField(blank=True, null=True)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                ("granted_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="policy_cases",
+                        to="enterprises.enterprise",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cases",
+                        to="policies.policy",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="policies.policyversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '政策兑现',
-                'verbose_name_plural': '政策兑现',
+                "verbose_name": "政策兑现",
+                "verbose_name_plural": "政策兑现",
             },
         ),
         migrations.AddField(
-            model_name='policy',
-            name='current_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='policies.policyversion', verbose_name='现行版本'),
+            model_name="policy",
+            name="current_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="policies.policyversion",
+                verbose_name="现行版本",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalPolicyCase',
+            name="HistoricalPolicyCase",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('fiscal_year', models.PositiveSmallIntegerField(null=True, verbose_name='数据年度')),
-                ('state', models.CharField(choices=[('notified', '已推送'), ('applied', '已申报'), ('granted', '已兑现')], default='notified', max_length=12, verbose_name='状态')),
-                ('auto_granted', models.BooleanField(default=False, verbose_name='免申即享兑现')),
-                ('notified_at', models.DateTimeField(blank=True, null=True)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('granted_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('enterprise', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='enterprises.enterprise')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('policy', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='policies.policy')),
-                ('version', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='policies.policyversion')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("fiscal_year", models.PositiveSmallIntegerField(null=True, verbose_name="数据年度")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("notified", "已推送"), ("applied", "已申报"), ("granted", "已兑现")],
+                        default="notified",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("auto_granted", models.BooleanField(default=False, verbose_name="免申即享兑现")),
+                ("notified_at", models.DateTimeField(blank=True, null=True)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                ("granted_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="enterprises.enterprise",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="policies.policy",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="policies.policyversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 政策兑现',
-                'verbose_name_plural': 'historical 政策兑现',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 政策兑现",
+                "verbose_name_plural": "historical 政策兑现",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalPolicy',
+            name="HistoricalPolicy",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, verbose_name='政策代码')),
-                ('name', models.CharField(max_length=200, verbose_name='政策名称')),
-                ('jurisdiction', models.CharField(default='CN', max_length=16, verbose_name='发文层级（行政区划代码）')),
-                ('source', models.TextField(blank=True, verbose_name='政策依据')),
-                ('auto_grant', models.BooleanField(default=False, help_text='符合条件的企业无需申报，由系统直接认定兑现', verbose_name='免申即享')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('current_version', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='policies.policyversion', verbose_name='现行版本')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("code", models.SlugField(max_length=64, verbose_name="政策代码")),
+                ("name", models.CharField(max_length=200, verbose_name="政策名称")),
+                (
+                    "jurisdiction",
+                    models.CharField(default="CN", max_length=16, verbose_name="发文层级（行政区划代码）"),
+                ),
+                ("source", models.TextField(blank=True, verbose_name="政策依据")),
+                (
+                    "auto_grant",
+                    models.BooleanField(
+                        default=False,
+                        help_text="符合条件的企业无需申报，由系统直接认定兑现",
+                        verbose_name="免申即享",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "current_version",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="policies.policyversion",
+                        verbose_name="现行版本",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 政策',
-                'verbose_name_plural': 'historical 政策',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 政策",
+                "verbose_name_plural": "historical 政策",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddConstraint(
-            model_name='policyversion',
-            constraint=models.UniqueConstraint(fields=('policy', 'number'), name='policy_version_number'),
+            model_name="policyversion",
+            constraint=models.UniqueConstraint(fields=("policy", "number"), name="policy_version_number"),
         ),
         migrations.AddIndex(
-            model_name='policyresult',
-            index=models.Index(fields=['version', 'is_current', 'status'], name='policy_result_cov_idx'),
+            model_name="policyresult",
+            index=models.Index(fields=["version", "is_current", "status"], name="policy_result_cov_idx"),
         ),
         migrations.AddConstraint(
-            model_name='policyresult',
-            constraint=models.UniqueConstraint(fields=('enterprise', 'version', 'fiscal_year'), name='policy_result_one_per_year'),
+            model_name="policyresult",
+            constraint=models.UniqueConstraint(
+                fields=("enterprise", "version", "fiscal_year"), name="policy_result_one_per_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policycase',
-            constraint=models.UniqueConstraint(fields=('enterprise', 'policy'), name='policy_case_one'),
+            model_name="policycase",
+            constraint=models.UniqueConstraint(fields=("enterprise", "policy"), name="policy_case_one"),
         ),
     ]

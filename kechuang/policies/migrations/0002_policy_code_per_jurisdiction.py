@@ -4,23 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('policies', '0001_initial'),
+        ("policies", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='policy',
-            options={'ordering': ['code', 'jurisdiction'], 'verbose_name': '政策', 'verbose_name_plural': '政策'},
+            name="policy",
+            options={
+                "ordering": ["code", "jurisdiction"],
+                "verbose_name": "政策",
+                "verbose_name_plural": "政策",
+            },
         ),
         migrations.AlterField(
-            model_name='policy',
-            name='code',
-            field=models.SlugField(max_length=64, verbose_name='政策代码'),
+            model_name="policy",
+            name="code",
+            field=models.SlugField(max_length=64, verbose_name="政策代码"),
         ),
         migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.UniqueConstraint(fields=('code', 'jurisdiction'), name='policy_code_per_jurisdiction'),
+            model_name="policy",
+            constraint=models.UniqueConstraint(
+                fields=("code", "jurisdiction"), name="policy_code_per_jurisdiction"
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enterprises', '0003_version_triggers'),
-        ('policies', '0003_version_triggers'),
+        ("enterprises", "0003_version_triggers"),
+        ("policies", "0003_version_triggers"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='policycase',
-            index=models.Index(fields=['state', 'policy'], name='policy_case_state_idx'),
+            model_name="policycase",
+            index=models.Index(fields=["state", "policy"], name="policy_case_state_idx"),
         ),
     ]

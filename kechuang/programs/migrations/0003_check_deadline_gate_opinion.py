@@ -5,40 +5,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0002_lifecycle'),
+        ("programs", "0002_lifecycle"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bid',
-            name='gate_opinion',
-            field=models.TextField(blank=True, verbose_name='节点考核意见'),
+            model_name="bid",
+            name="gate_opinion",
+            field=models.TextField(blank=True, verbose_name="节点考核意见"),
         ),
         migrations.AddField(
-            model_name='historicalbid',
-            name='gate_opinion',
-            field=models.TextField(blank=True, verbose_name='节点考核意见'),
+            model_name="historicalbid",
+            name="gate_opinion",
+            field=models.TextField(blank=True, verbose_name="节点考核意见"),
         ),
         migrations.AddField(
-            model_name='historicalprojectcheck',
-            name='deadline',
-            field=models.DateField(blank=True, null=True, verbose_name='整改期限'),
+            model_name="historicalprojectcheck",
+            name="deadline",
+            field=models.DateField(blank=True, null=True, verbose_name="整改期限"),
         ),
         migrations.AddField(
-            model_name='projectcheck',
-            name='deadline',
-            field=models.DateField(blank=True, null=True, verbose_name='整改期限'),
+            model_name="projectcheck",
+            name="deadline",
+            field=models.DateField(blank=True, null=True, verbose_name="整改期限"),
         ),
         migrations.AlterField(
-            model_name='application',
-            name='status',
-            field=django_fsm.FSMField(choices=[('draft', '草稿'), ('submitted', '已提交'), ('endorsed', '区县已推荐'), ('not_endorsed', '区县未推荐'), ('formal_passed', '形式审查通过'), ('formal_failed', '形式审查退回'), ('in_review', '专家评审中'), ('reviewed', '评审完成'), ('awarded', '列入立项'), ('waitlisted', '递补候选'), ('rejected', '未立项')], default='draft', max_length=16, verbose_name='状态'),
+            model_name="application",
+            name="status",
+            field=django_fsm.FSMField(
+                choices=[
+                    ("draft", "草稿"),
+                    ("submitted", "已提交"),
+                    ("endorsed", "区县已推荐"),
+                    ("not_endorsed", "区县未推荐"),
+                    ("formal_passed", "形式审查通过"),
+                    ("formal_failed", "形式审查退回"),
+                    ("in_review", "专家评审中"),
+                    ("reviewed", "评审完成"),
+                    ("awarded", "列入立项"),
+                    ("waitlisted", "递补候选"),
+                    ("rejected", "未立项"),
+                ],
+                default="draft",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalapplication',
-            name='status',
-            field=django_fsm.FSMField(choices=[('draft', '草稿'), ('submitted', '已提交'), ('endorsed', '区县已推荐'), ('not_endorsed', '区县未推荐'), ('formal_passed', '形式审查通过'), ('formal_failed', '形式审查退回'), ('in_review', '专家评审中'), ('reviewed', '评审完成'), ('awarded', '列入立项'), ('waitlisted', '递补候选'), ('rejected', '未立项')], default='draft', max_length=16, verbose_name='状态'),
+            model_name="historicalapplication",
+            name="status",
+            field=django_fsm.FSMField(
+                choices=[
+                    ("draft", "草稿"),
+                    ("submitted", "已提交"),
+                    ("endorsed", "区县已推荐"),
+                    ("not_endorsed", "区县未推荐"),
+                    ("formal_passed", "形式审查通过"),
+                    ("formal_failed", "形式审查退回"),
+                    ("in_review", "专家评审中"),
+                    ("reviewed", "评审完成"),
+                    ("awarded", "列入立项"),
+                    ("waitlisted", "递补候选"),
+                    ("rejected", "未立项"),
+                ],
+                default="draft",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
     ]

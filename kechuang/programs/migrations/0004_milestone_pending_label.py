@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0003_check_deadline_gate_opinion'),
+        ("programs", "0003_check_deadline_gate_opinion"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalmilestone',
-            name='status',
-            field=models.CharField(choices=[('pending', '待完成'), ('done', '已完成'), ('missed', '未按期完成')], default='pending', max_length=16, verbose_name='状态'),
+            model_name="historicalmilestone",
+            name="status",
+            field=models.CharField(
+                choices=[("pending", "待完成"), ("done", "已完成"), ("missed", "未按期完成")],
+                default="pending",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
         migrations.AlterField(
-            model_name='milestone',
-            name='status',
-            field=models.CharField(choices=[('pending', '待完成'), ('done', '已完成'), ('missed', '未按期完成')], default='pending', max_length=16, verbose_name='状态'),
+            model_name="milestone",
+            name="status",
+            field=models.CharField(
+                choices=[("pending", "待完成"), ("done", "已完成"), ("missed", "未按期完成")],
+                default="pending",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
     ]

@@ -6,45 +6,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0004_milestone_pending_label'),
+        ("programs", "0004_milestone_pending_label"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bid',
-            name='agreed_yuan',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='商定榜额（元）'),
+            model_name="bid",
+            name="agreed_yuan",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=16,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(0)],
+                verbose_name="商定榜额（元）",
+            ),
         ),
         migrations.AddField(
-            model_name='challenge',
-            name='bounty_open',
-            field=models.BooleanField(default=False, help_text='由揭榜方提出经费需求，遴选时商定榜额', verbose_name='不限定榜额'),
+            model_name="challenge",
+            name="bounty_open",
+            field=models.BooleanField(
+                default=False, help_text="由揭榜方提出经费需求，遴选时商定榜额", verbose_name="不限定榜额"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalbid',
-            name='agreed_yuan',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='商定榜额（元）'),
+            model_name="historicalbid",
+            name="agreed_yuan",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=16,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(0)],
+                verbose_name="商定榜额（元）",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalchallenge',
-            name='bounty_open',
-            field=models.BooleanField(default=False, help_text='由揭榜方提出经费需求，遴选时商定榜额', verbose_name='不限定榜额'),
+            model_name="historicalchallenge",
+            name="bounty_open",
+            field=models.BooleanField(
+                default=False, help_text="由揭榜方提出经费需求，遴选时商定榜额", verbose_name="不限定榜额"
+            ),
         ),
         migrations.AlterField(
-            model_name='challenge',
-            name='bounty_yuan',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='榜额（元）'),
+            model_name="challenge",
+            name="bounty_yuan",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=16,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(0)],
+                verbose_name="榜额（元）",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalchallenge',
-            name='bounty_yuan',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='榜额（元）'),
+            model_name="historicalchallenge",
+            name="bounty_yuan",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=16,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(0)],
+                verbose_name="榜额（元）",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='challenge',
-            constraint=models.CheckConstraint(condition=models.Q(('bounty_open', True), ('bounty_yuan__isnull', False), _connector='OR'), name='challenge_bounty_set'),
+            model_name="challenge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("bounty_open", True), ("bounty_yuan__isnull", False), _connector="OR"),
+                name="challenge_bounty_set",
+            ),
         ),
     ]

@@ -4,20 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0005_challenge_open_bounty'),
+        ("programs", "0005_challenge_open_bounty"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalmilestone',
-            name='status',
-            field=models.CharField(choices=[('pending', '待完成'), ('reported', '单位已报告完成，待市局确认'), ('done', '已完成'), ('missed', '未按期完成')], default='pending', max_length=16, verbose_name='状态'),
+            model_name="historicalmilestone",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "待完成"),
+                    ("reported", "单位已报告完成，待市局确认"),
+                    ("done", "已完成"),
+                    ("missed", "未按期完成"),
+                ],
+                default="pending",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
         migrations.AlterField(
-            model_name='milestone',
-            name='status',
-            field=models.CharField(choices=[('pending', '待完成'), ('reported', '单位已报告完成，待市局确认'), ('done', '已完成'), ('missed', '未按期完成')], default='pending', max_length=16, verbose_name='状态'),
+            model_name="milestone",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "待完成"),
+                    ("reported", "单位已报告完成，待市局确认"),
+                    ("done", "已完成"),
+                    ("missed", "未按期完成"),
+                ],
+                default="pending",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
     ]

@@ -4,20 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0005_challenge_open_bounty'),
+        ("programs", "0005_challenge_open_bounty"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalprogrammetype',
-            name='kind',
-            field=models.CharField(choices=[('breakthrough', '重大技术攻关'), ('transfer', '重大成果转化'), ('challenge', '揭榜挂帅'), ('recognition', '平台认定')], max_length=16, verbose_name='类别'),
+            model_name="historicalprogrammetype",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("breakthrough", "重大技术攻关"),
+                    ("transfer", "重大成果转化"),
+                    ("challenge", "揭榜挂帅"),
+                    ("recognition", "平台认定"),
+                ],
+                max_length=16,
+                verbose_name="类别",
+            ),
         ),
         migrations.AlterField(
-            model_name='programmetype',
-            name='kind',
-            field=models.CharField(choices=[('breakthrough', '重大技术攻关'), ('transfer', '重大成果转化'), ('challenge', '揭榜挂帅'), ('recognition', '平台认定')], max_length=16, verbose_name='类别'),
+            model_name="programmetype",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("breakthrough", "重大技术攻关"),
+                    ("transfer", "重大成果转化"),
+                    ("challenge", "揭榜挂帅"),
+                    ("recognition", "平台认定"),
+                ],
+                max_length=16,
+                verbose_name="类别",
+            ),
         ),
     ]

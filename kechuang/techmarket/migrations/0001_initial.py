@@ -9,228 +9,805 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0006_merge_parallel_work'),
-        ('matching', '0001_initial'),
-        ('programs', '0005_challenge_open_bounty'),
+        ("core", "0006_merge_parallel_work"),
+        ("matching", "0001_initial"),
+        ("programs", "0005_challenge_open_bounty"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Broker',
+            name="Broker",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, verbose_name='姓名')),
-                ('certificate_no', models.CharField(max_length=40, unique=True, verbose_name='证书编号')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='联系电话')),
-                ('matches', models.ManyToManyField(blank=True, related_name='brokers', to='matching.match', verbose_name='促成的供需对接')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="姓名")),
+                ("certificate_no", models.CharField(max_length=40, unique=True, verbose_name="证书编号")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="联系电话")),
+                (
+                    "matches",
+                    models.ManyToManyField(
+                        blank=True, related_name="brokers", to="matching.match", verbose_name="促成的供需对接"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '技术经纪人',
-                'verbose_name_plural': '技术经纪人',
-                'ordering': ['name', 'pk'],
+                "verbose_name": "技术经纪人",
+                "verbose_name_plural": "技术经纪人",
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalRegisteredResult',
+            name="HistoricalRegisteredResult",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('number', models.CharField(db_index=True, max_length=20, verbose_name='登记号')),
-                ('title', models.CharField(max_length=200, verbose_name='成果名称')),
-                ('field', models.CharField(choices=[('electronic_info', '电子信息'), ('biomedicine', '生物与新医药'), ('aerospace', '航空航天'), ('new_materials', '新材料'), ('tech_services', '高技术服务'), ('new_energy', '新能源与节能'), ('resources_env', '资源与环境'), ('advanced_manufacturing', '先进制造与自动化'), ('agriculture', '现代农业')], max_length=32, verbose_name='技术领域')),
-                ('evidence', models.CharField(choices=[('acceptance', '项目验收'), ('evaluation', '第三方评价'), ('appraisal', '成果鉴定'), ('ip', '知识产权证明')], max_length=16, verbose_name='评价或验收方式')),
-                ('evidence_note', models.CharField(max_length=300, verbose_name='评价或验收结论')),
-                ('evidence_file', models.TextField(blank=True, max_length=100, verbose_name='证明材料')),
-                ('level', models.CharField(choices=[('provincial', '省级'), ('municipal', '市级')], default='municipal', max_length=16, verbose_name='登记级别')),
-                ('registered_on', models.DateField(verbose_name='登记日期')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('achievement', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='matching.achievement', verbose_name='来源成果')),
-                ('award', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programs.award', verbose_name='来源项目')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.organisation', verbose_name='完成单位')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("number", models.CharField(db_index=True, max_length=20, verbose_name="登记号")),
+                ("title", models.CharField(max_length=200, verbose_name="成果名称")),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[
+                            ("electronic_info", "电子信息"),
+                            ("biomedicine", "生物与新医药"),
+                            ("aerospace", "航空航天"),
+                            ("new_materials", "新材料"),
+                            ("tech_services", "高技术服务"),
+                            ("new_energy", "新能源与节能"),
+                            ("resources_env", "资源与环境"),
+                            ("advanced_manufacturing", "先进制造与自动化"),
+                            ("agriculture", "现代农业"),
+                        ],
+                        max_length=32,
+                        verbose_name="技术领域",
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.CharField(
+                        choices=[
+                            ("acceptance", "项目验收"),
+                            ("evaluation", "第三方评价"),
+                            ("appraisal", "成果鉴定"),
+                            ("ip", "知识产权证明"),
+                        ],
+                        max_length=16,
+                        verbose_name="评价或验收方式",
+                    ),
+                ),
+                ("evidence_note", models.CharField(max_length=300, verbose_name="评价或验收结论")),
+                ("evidence_file", models.TextField(blank=True, max_length=100, verbose_name="证明材料")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("provincial", "省级"), ("municipal", "市级")],
+                        default="municipal",
+                        max_length=16,
+                        verbose_name="登记级别",
+                    ),
+                ),
+                ("registered_on", models.DateField(verbose_name="登记日期")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "achievement",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="matching.achievement",
+                        verbose_name="来源成果",
+                    ),
+                ),
+                (
+                    "award",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="programs.award",
+                        verbose_name="来源项目",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.organisation",
+                        verbose_name="完成单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 登记科技成果',
-                'verbose_name_plural': 'historical 登记科技成果',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalTransferAgency',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=200, verbose_name='机构名称')),
-                ('level', models.CharField(choices=[('national', '国家级'), ('provincial', '省级'), ('municipal', '市级'), ('other', '其他')], default='municipal', max_length=16, verbose_name='级别')),
-                ('recognised_on', models.DateField(blank=True, null=True, verbose_name='认定日期')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('district', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.district', verbose_name='所属区县')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.organisation', verbose_name='登记机构')),
-            ],
-            options={
-                'verbose_name': 'historical 技术转移机构',
-                'verbose_name_plural': 'historical 技术转移机构',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='RegisteredResult',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, unique=True, verbose_name='登记号')),
-                ('title', models.CharField(max_length=200, verbose_name='成果名称')),
-                ('field', models.CharField(choices=[('electronic_info', '电子信息'), ('biomedicine', '生物与新医药'), ('aerospace', '航空航天'), ('new_materials', '新材料'), ('tech_services', '高技术服务'), ('new_energy', '新能源与节能'), ('resources_env', '资源与环境'), ('advanced_manufacturing', '先进制造与自动化'), ('agriculture', '现代农业')], max_length=32, verbose_name='技术领域')),
-                ('evidence', models.CharField(choices=[('acceptance', '项目验收'), ('evaluation', '第三方评价'), ('appraisal', '成果鉴定'), ('ip', '知识产权证明')], max_length=16, verbose_name='评价或验收方式')),
-                ('evidence_note', models.CharField(max_length=300, verbose_name='评价或验收结论')),
-                ('evidence_file', models.FileField(blank=True, upload_to='techmarket/results/%Y/', verbose_name='证明材料')),
-                ('level', models.CharField(choices=[('provincial', '省级'), ('municipal', '市级')], default='municipal', max_length=16, verbose_name='登记级别')),
-                ('registered_on', models.DateField(verbose_name='登记日期')),
-                ('achievement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='registered_results', to='matching.achievement', verbose_name='来源成果')),
-                ('award', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='registered_results', to='programs.award', verbose_name='来源项目')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='registered_results', to='core.organisation', verbose_name='完成单位')),
-            ],
-            options={
-                'verbose_name': '登记科技成果',
-                'verbose_name_plural': '登记科技成果',
-                'ordering': ['-registered_on', '-pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='TransferAgency',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='机构名称')),
-                ('level', models.CharField(choices=[('national', '国家级'), ('provincial', '省级'), ('municipal', '市级'), ('other', '其他')], default='municipal', max_length=16, verbose_name='级别')),
-                ('recognised_on', models.DateField(blank=True, null=True, verbose_name='认定日期')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.district', verbose_name='所属区县')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation', verbose_name='登记机构')),
-            ],
-            options={
-                'verbose_name': '技术转移机构',
-                'verbose_name_plural': '技术转移机构',
-                'ordering': ['name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalTechContract',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('number', models.CharField(blank=True, db_index=True, max_length=20, null=True, verbose_name='登记编号')),
-                ('title', models.CharField(max_length=200, verbose_name='合同名称')),
-                ('kind', models.CharField(choices=[('dev_commissioned', '技术开发（委托）'), ('dev_cooperative', '技术开发（合作）'), ('transfer', '技术转让'), ('licence', '技术许可'), ('consulting', '技术咨询'), ('service', '技术服务')], max_length=20, verbose_name='合同类型')),
-                ('field', models.CharField(choices=[('electronic_info', '电子信息'), ('biomedicine', '生物与新医药'), ('aerospace', '航空航天'), ('new_materials', '新材料'), ('tech_services', '高技术服务'), ('new_energy', '新能源与节能'), ('resources_env', '资源与环境'), ('advanced_manufacturing', '先进制造与自动化'), ('agriculture', '现代农业')], max_length=32, verbose_name='技术领域')),
-                ('buyer_name', models.CharField(max_length=200, verbose_name='买方名称')),
-                ('buyer_uscc', models.CharField(blank=True, max_length=18, verbose_name='买方统一社会信用代码')),
-                ('buyer_region', models.CharField(choices=[('city', '本市'), ('province', '省内其他市'), ('domestic', '省外'), ('abroad', '境外')], max_length=16, verbose_name='买方所在地区')),
-                ('buyer_place', models.CharField(blank=True, help_text='省市或国家（地区）', max_length=100, verbose_name='买方所在地')),
-                ('signed_on', models.DateField(verbose_name='签订日期')),
-                ('starts_on', models.DateField(verbose_name='履行期限起')),
-                ('ends_on', models.DateField(verbose_name='履行期限止')),
-                ('total_yuan', models.DecimalField(decimal_places=2, max_digits=16, validators=[django.core.validators.MinValueValidator(0)], verbose_name='合同总金额（元）')),
-                ('transaction_yuan', models.DecimalField(decimal_places=2, max_digits=16, validators=[django.core.validators.MinValueValidator(0)], verbose_name='技术交易额（元）')),
-                ('payment_schedule', models.TextField(verbose_name='支付方式与进度')),
-                ('content', models.TextField(verbose_name='技术内容')),
-                ('contract_file', models.TextField(blank=True, max_length=100, verbose_name='合同文本')),
-                ('file_name', models.CharField(blank=True, max_length=200, verbose_name='合同文本文件名')),
-                ('registered_on', models.DateField(blank=True, db_index=True, null=True, verbose_name='登记日期')),
-                ('return_reason', models.TextField(blank=True, verbose_name='退回原因')),
-                ('status', django_fsm.FSMField(choices=[('submitted', '待登记审核'), ('returned', '已退回修改'), ('registered', '已登记'), ('cancelled', '已注销')], default='submitted', max_length=16, verbose_name='状态')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='填报时间')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('broker', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='techmarket.broker', verbose_name='技术经纪人')),
-                ('filed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='填报人')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('seller', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.organisation', verbose_name='卖方（技术输出方）')),
-                ('agency', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='techmarket.transferagency', verbose_name='技术转移机构')),
-            ],
-            options={
-                'verbose_name': 'historical 技术合同',
-                'verbose_name_plural': 'historical 技术合同',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 登记科技成果",
+                "verbose_name_plural": "historical 登记科技成果",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalBroker',
+            name="HistoricalTransferAgency",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, verbose_name='姓名')),
-                ('certificate_no', models.CharField(db_index=True, max_length=40, verbose_name='证书编号')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='联系电话')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('agency', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='techmarket.transferagency', verbose_name='所在机构')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("name", models.CharField(db_index=True, max_length=200, verbose_name="机构名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("national", "国家级"),
+                            ("provincial", "省级"),
+                            ("municipal", "市级"),
+                            ("other", "其他"),
+                        ],
+                        default="municipal",
+                        max_length=16,
+                        verbose_name="级别",
+                    ),
+                ),
+                ("recognised_on", models.DateField(blank=True, null=True, verbose_name="认定日期")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.district",
+                        verbose_name="所属区县",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.organisation",
+                        verbose_name="登记机构",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 技术经纪人',
-                'verbose_name_plural': 'historical 技术经纪人',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 技术转移机构",
+                "verbose_name_plural": "historical 技术转移机构",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="RegisteredResult",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=20, unique=True, verbose_name="登记号")),
+                ("title", models.CharField(max_length=200, verbose_name="成果名称")),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[
+                            ("electronic_info", "电子信息"),
+                            ("biomedicine", "生物与新医药"),
+                            ("aerospace", "航空航天"),
+                            ("new_materials", "新材料"),
+                            ("tech_services", "高技术服务"),
+                            ("new_energy", "新能源与节能"),
+                            ("resources_env", "资源与环境"),
+                            ("advanced_manufacturing", "先进制造与自动化"),
+                            ("agriculture", "现代农业"),
+                        ],
+                        max_length=32,
+                        verbose_name="技术领域",
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.CharField(
+                        choices=[
+                            ("acceptance", "项目验收"),
+                            ("evaluation", "第三方评价"),
+                            ("appraisal", "成果鉴定"),
+                            ("ip", "知识产权证明"),
+                        ],
+                        max_length=16,
+                        verbose_name="评价或验收方式",
+                    ),
+                ),
+                ("evidence_note", models.CharField(max_length=300, verbose_name="评价或验收结论")),
+                (
+                    "evidence_file",
+                    models.FileField(blank=True, upload_to="techmarket/results/%Y/", verbose_name="证明材料"),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("provincial", "省级"), ("municipal", "市级")],
+                        default="municipal",
+                        max_length=16,
+                        verbose_name="登记级别",
+                    ),
+                ),
+                ("registered_on", models.DateField(verbose_name="登记日期")),
+                (
+                    "achievement",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registered_results",
+                        to="matching.achievement",
+                        verbose_name="来源成果",
+                    ),
+                ),
+                (
+                    "award",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registered_results",
+                        to="programs.award",
+                        verbose_name="来源项目",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registered_results",
+                        to="core.organisation",
+                        verbose_name="完成单位",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "登记科技成果",
+                "verbose_name_plural": "登记科技成果",
+                "ordering": ["-registered_on", "-pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="TransferAgency",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="机构名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("national", "国家级"),
+                            ("provincial", "省级"),
+                            ("municipal", "市级"),
+                            ("other", "其他"),
+                        ],
+                        default="municipal",
+                        max_length=16,
+                        verbose_name="级别",
+                    ),
+                ),
+                ("recognised_on", models.DateField(blank=True, null=True, verbose_name="认定日期")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.district",
+                        verbose_name="所属区县",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                        verbose_name="登记机构",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "技术转移机构",
+                "verbose_name_plural": "技术转移机构",
+                "ordering": ["name"],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalTechContract",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=20, null=True, verbose_name="登记编号"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="合同名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("dev_commissioned", "技术开发（委托）"),
+                            ("dev_cooperative", "技术开发（合作）"),
+                            ("transfer", "技术转让"),
+                            ("licence", "技术许可"),
+                            ("consulting", "技术咨询"),
+                            ("service", "技术服务"),
+                        ],
+                        max_length=20,
+                        verbose_name="合同类型",
+                    ),
+                ),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[
+                            ("electronic_info", "电子信息"),
+                            ("biomedicine", "生物与新医药"),
+                            ("aerospace", "航空航天"),
+                            ("new_materials", "新材料"),
+                            ("tech_services", "高技术服务"),
+                            ("new_energy", "新能源与节能"),
+                            ("resources_env", "资源与环境"),
+                            ("advanced_manufacturing", "先进制造与自动化"),
+                            ("agriculture", "现代农业"),
+                        ],
+                        max_length=32,
+                        verbose_name="技术领域",
+                    ),
+                ),
+                ("buyer_name", models.CharField(max_length=200, verbose_name="买方名称")),
+                (
+                    "buyer_uscc",
+                    models.CharField(blank=True, max_length=18, verbose_name="买方统一社会信用代码"),
+                ),
+                (
+                    "buyer_region",
+                    models.CharField(
+                        choices=[
+                            ("city", "本市"),
+                            ("province", "省内其他市"),
+                            ("domestic", "省外"),
+                            ("abroad", "境外"),
+                        ],
+                        max_length=16,
+                        verbose_name="买方所在地区",
+                    ),
+                ),
+                (
+                    "buyer_place",
+                    models.CharField(
+                        blank=True, help_text="省市或国家（地区）", max_length=100, verbose_name="买方所在地"
+                    ),
+                ),
+                ("signed_on", models.DateField(verbose_name="签订日期")),
+                ("starts_on", models.DateField(verbose_name="履行期限起")),
+                ("ends_on", models.DateField(verbose_name="履行期限止")),
+                (
+                    "total_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=16,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="合同总金额（元）",
+                    ),
+                ),
+                (
+                    "transaction_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=16,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="技术交易额（元）",
+                    ),
+                ),
+                ("payment_schedule", models.TextField(verbose_name="支付方式与进度")),
+                ("content", models.TextField(verbose_name="技术内容")),
+                ("contract_file", models.TextField(blank=True, max_length=100, verbose_name="合同文本")),
+                ("file_name", models.CharField(blank=True, max_length=200, verbose_name="合同文本文件名")),
+                (
+                    "registered_on",
+                    models.DateField(blank=True, db_index=True, null=True, verbose_name="登记日期"),
+                ),
+                ("return_reason", models.TextField(blank=True, verbose_name="退回原因")),
+                (
+                    "status",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("submitted", "待登记审核"),
+                            ("returned", "已退回修改"),
+                            ("registered", "已登记"),
+                            ("cancelled", "已注销"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False, verbose_name="填报时间")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "broker",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="techmarket.broker",
+                        verbose_name="技术经纪人",
+                    ),
+                ),
+                (
+                    "filed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="填报人",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "seller",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.organisation",
+                        verbose_name="卖方（技术输出方）",
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="techmarket.transferagency",
+                        verbose_name="技术转移机构",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical 技术合同",
+                "verbose_name_plural": "historical 技术合同",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalBroker",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="姓名")),
+                ("certificate_no", models.CharField(db_index=True, max_length=40, verbose_name="证书编号")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="联系电话")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="techmarket.transferagency",
+                        verbose_name="所在机构",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical 技术经纪人",
+                "verbose_name_plural": "historical 技术经纪人",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='broker',
-            name='agency',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='brokers', to='techmarket.transferagency', verbose_name='所在机构'),
+            model_name="broker",
+            name="agency",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="brokers",
+                to="techmarket.transferagency",
+                verbose_name="所在机构",
+            ),
         ),
         migrations.CreateModel(
-            name='TechContract',
+            name="TechContract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(blank=True, max_length=20, null=True, unique=True, verbose_name='登记编号')),
-                ('title', models.CharField(max_length=200, verbose_name='合同名称')),
-                ('kind', models.CharField(choices=[('dev_commissioned', '技术开发（委托）'), ('dev_cooperative', '技术开发（合作）'), ('transfer', '技术转让'), ('licence', '技术许可'), ('consulting', '技术咨询'), ('service', '技术服务')], max_length=20, verbose_name='合同类型')),
-                ('field', models.CharField(choices=[('electronic_info', '电子信息'), ('biomedicine', '生物与新医药'), ('aerospace', '航空航天'), ('new_materials', '新材料'), ('tech_services', '高技术服务'), ('new_energy', '新能源与节能'), ('resources_env', '资源与环境'), ('advanced_manufacturing', '先进制造与自动化'), ('agriculture', '现代农业')], max_length=32, verbose_name='技术领域')),
-                ('buyer_name', models.CharField(max_length=200, verbose_name='买方名称')),
-                ('buyer_uscc', models.CharField(blank=True, max_length=18, verbose_name='买方统一社会信用代码')),
-                ('buyer_region', models.CharField(choices=[('city', '本市'), ('province', '省内其他市'), ('domestic', '省外'), ('abroad', '境外')], max_length=16, verbose_name='买方所在地区')),
-                ('buyer_place', models.CharField(blank=True, help_text='省市或国家（地区）', max_length=100, verbose_name='买方所在地')),
-                ('signed_on', models.DateField(verbose_name='签订日期')),
-                ('starts_on', models.DateField(verbose_name='履行期限起')),
-                ('ends_on', models.DateField(verbose_name='履行期限止')),
-                ('total_yuan', models.DecimalField(decimal_places=2, max_digits=16, validators=[django.core.validators.MinValueValidator(0)], verbose_name='合同总金额（元）')),
-                ('transaction_yuan', models.DecimalField(decimal_places=2, max_digits=16, validators=[django.core.validators.MinValueValidator(0)], verbose_name='技术交易额（元）')),
-                ('payment_schedule', models.TextField(verbose_name='支付方式与进度')),
-                ('content', models.TextField(verbose_name='技术内容')),
-                ('contract_file', models.FileField(blank=True, upload_to='techmarket/contracts/%Y/%m/', verbose_name='合同文本')),
-                ('file_name', models.CharField(blank=True, max_length=200, verbose_name='合同文本文件名')),
-                ('registered_on', models.DateField(blank=True, db_index=True, null=True, verbose_name='登记日期')),
-                ('return_reason', models.TextField(blank=True, verbose_name='退回原因')),
-                ('status', django_fsm.FSMField(choices=[('submitted', '待登记审核'), ('returned', '已退回修改'), ('registered', '已登记'), ('cancelled', '已注销')], default='submitted', max_length=16, verbose_name='状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='填报时间')),
-                ('broker', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contracts', to='techmarket.broker', verbose_name='技术经纪人')),
-                ('filed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='填报人')),
-                ('seller', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tech_contracts_sold', to='core.organisation', verbose_name='卖方（技术输出方）')),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contracts', to='techmarket.transferagency', verbose_name='技术转移机构')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        blank=True, max_length=20, null=True, unique=True, verbose_name="登记编号"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="合同名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("dev_commissioned", "技术开发（委托）"),
+                            ("dev_cooperative", "技术开发（合作）"),
+                            ("transfer", "技术转让"),
+                            ("licence", "技术许可"),
+                            ("consulting", "技术咨询"),
+                            ("service", "技术服务"),
+                        ],
+                        max_length=20,
+                        verbose_name="合同类型",
+                    ),
+                ),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[
+                            ("electronic_info", "电子信息"),
+                            ("biomedicine", "生物与新医药"),
+                            ("aerospace", "航空航天"),
+                            ("new_materials", "新材料"),
+                            ("tech_services", "高技术服务"),
+                            ("new_energy", "新能源与节能"),
+                            ("resources_env", "资源与环境"),
+                            ("advanced_manufacturing", "先进制造与自动化"),
+                            ("agriculture", "现代农业"),
+                        ],
+                        max_length=32,
+                        verbose_name="技术领域",
+                    ),
+                ),
+                ("buyer_name", models.CharField(max_length=200, verbose_name="买方名称")),
+                (
+                    "buyer_uscc",
+                    models.CharField(blank=True, max_length=18, verbose_name="买方统一社会信用代码"),
+                ),
+                (
+                    "buyer_region",
+                    models.CharField(
+                        choices=[
+                            ("city", "本市"),
+                            ("province", "省内其他市"),
+                            ("domestic", "省外"),
+                            ("abroad", "境外"),
+                        ],
+                        max_length=16,
+                        verbose_name="买方所在地区",
+                    ),
+                ),
+                (
+                    "buyer_place",
+                    models.CharField(
+                        blank=True, help_text="省市或国家（地区）", max_length=100, verbose_name="买方所在地"
+                    ),
+                ),
+                ("signed_on", models.DateField(verbose_name="签订日期")),
+                ("starts_on", models.DateField(verbose_name="履行期限起")),
+                ("ends_on", models.DateField(verbose_name="履行期限止")),
+                (
+                    "total_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=16,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="合同总金额（元）",
+                    ),
+                ),
+                (
+                    "transaction_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=16,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="技术交易额（元）",
+                    ),
+                ),
+                ("payment_schedule", models.TextField(verbose_name="支付方式与进度")),
+                ("content", models.TextField(verbose_name="技术内容")),
+                (
+                    "contract_file",
+                    models.FileField(
+                        blank=True, upload_to="techmarket/contracts/%Y/%m/", verbose_name="合同文本"
+                    ),
+                ),
+                ("file_name", models.CharField(blank=True, max_length=200, verbose_name="合同文本文件名")),
+                (
+                    "registered_on",
+                    models.DateField(blank=True, db_index=True, null=True, verbose_name="登记日期"),
+                ),
+                ("return_reason", models.TextField(blank=True, verbose_name="退回原因")),
+                (
+                    "status",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("submitted", "待登记审核"),
+                            ("returned", "已退回修改"),
+                            ("registered", "已登记"),
+                            ("cancelled", "已注销"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="填报时间")),
+                (
+                    "broker",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contracts",
+                        to="techmarket.broker",
+                        verbose_name="技术经纪人",
+                    ),
+                ),
+                (
+                    "filed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="填报人",
+                    ),
+                ),
+                (
+                    "seller",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tech_contracts_sold",
+                        to="core.organisation",
+                        verbose_name="卖方（技术输出方）",
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contracts",
+                        to="techmarket.transferagency",
+                        verbose_name="技术转移机构",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '技术合同',
-                'verbose_name_plural': '技术合同',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['status', 'registered_on'], name='contract_status_day')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('transaction_yuan__lte', models.F('total_yuan'))), name='contract_transaction_le_total')],
+                "verbose_name": "技术合同",
+                "verbose_name_plural": "技术合同",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [models.Index(fields=["status", "registered_on"], name="contract_status_day")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("transaction_yuan__lte", models.F("total_yuan"))),
+                        name="contract_transaction_le_total",
+                    )
+                ],
             },
         ),
     ]
