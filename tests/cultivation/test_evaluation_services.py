@@ -104,6 +104,7 @@ def test_new_version_keeps_the_old_one_and_its_scores(scored):
     assert not scored["system"].is_current
     assert scored["run"].system_id == scored["system"].pk
     assert v2.indicators.get().name == "研发投入强度"  # the formula's name when none is typed
+    assert v2.indicators.get().history.count() == 1  # indicators people edit have history
     run2 = scoring.run(v2, Y)
     assert run2.scored == len(scored["ents"]) and run2.weights == [1.0]
 
@@ -209,6 +210,7 @@ def test_round_proposes_the_top_n_meeting_the_hard_conditions(scored):
     uncertified = rnd.entries.filter(meets_conditions=False).first()
     assert uncertified is not None and "非有效期内高新技术企业" in uncertified.unmet
     assert not uncertified.proposed
+    assert SelectionEntry.history.filter(round_id=rnd.pk).count() == rnd.entries.count()
 
 
 def test_round_needs_scores_of_that_year(scored):

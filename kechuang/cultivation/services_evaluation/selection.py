@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from kechuang.core.models import Role
 from kechuang.core.permissions import CITY_READERS, role_of
@@ -113,7 +114,7 @@ def create_round(
         )
         if len(entries) >= limit and proposed >= top_n:
             break
-    SelectionEntry.objects.bulk_create(entries)
+    bulk_create_with_history(entries, SelectionEntry, default_user=user)
     workflow.log(
         rnd, "create", "", user, _("按“%(s)s”%(y)s年度得分生成建议名单") % {"s": system.name, "y": year}
     )

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from simple_history.utils import bulk_create_with_history
 
 from kechuang.core.models import Role
 from kechuang.core.permissions import CITY_READERS, CITY_WRITERS, role_of
@@ -155,7 +156,9 @@ def save_version(user, *, code: str, rows: list[dict], builtin: bool = False, **
     )
     system.full_clean(exclude=["created_by"])
     system.save()
-    SystemIndicator.objects.bulk_create(
-        [SystemIndicator(system=system, order=i, **r) for i, r in enumerate(rows, start=1)]
+    bulk_create_with_history(
+        [SystemIndicator(system=system, order=i, **r) for i, r in enumerate(rows, start=1)],
+        SystemIndicator,
+        default_user=system.created_by,
     )
     return system
