@@ -65,7 +65,7 @@ def _high_tech_rungs(ctx, rng, skip: set[int]) -> int:
 def _tech_sme_rungs(ctx, rng) -> int:
     years, records, n = ctx["years"], ctx["enterprise_records"], ctx["n_enterprises"]
     shares = TECH_SME_SHARES[-len(years) :]
-    rows = []
+    rows, members = [], set()
     for y, share in zip(years, shares, strict=True):
         fits = []
         for ent, rec in zip(ctx["enterprises"], records, strict=True):
@@ -80,9 +80,16 @@ def _tech_sme_rungs(ctx, rng) -> int:
             ):
                 fits.append(ent)
         want = min(len(fits), round(share * n))
-        chosen = sorted(rng.choice(len(fits), size=want, replace=False).tolist()) if want else []
-        for k, i in enumerate(chosen):
-            ent = fits[i]
+        # Firms re-register every year: most of last year's members that still qualify stay on, and
+        # newcomers fill the register up to the year's size.
+        kept = [e for e in fits if e.pk in members and rng.random() < 0.92][:want]
+        kept_ids = {e.pk for e in kept}
+        rest = [e for e in fits if e.pk not in kept_ids]
+        extra = want - len(kept)
+        picked = sorted(rng.choice(len(rest), size=extra, replace=False).tolist()) if extra > 0 else []
+        chosen = sorted(kept + [rest[i] for i in picked], key=lambda e: e.pk)
+        members = {e.pk for e in chosen}
+        for k, ent in enumerate(chosen):
             district = ent.organisation.district.code
             rows.append(
                 RungMembership(

@@ -204,11 +204,13 @@ def check_contradictions(*, year: int | None = None, enterprise_ids=None) -> int
     memberships = list(qs)
     if not memberships:
         return 0
-    ents = {m.enterprise_id for m in memberships}
     years = {m.year for m in memberships}
+    fqs = YearlyFacts.objects.filter(year__in=years)
+    if enterprise_ids is not None:
+        fqs = fqs.filter(enterprise_id__in=list(enterprise_ids))
     facts = {
         (f.enterprise_id, f.year): f
-        for f in YearlyFacts.objects.filter(enterprise_id__in=ents, year__in=years).only(
+        for f in fqs.only(
             "enterprise_id", "year", "high_tech_cert_valid", "employees", "revenue", "total_assets"
         )
     }

@@ -101,10 +101,9 @@ def rows(user, code: str, year: int, *, today: dt.date | None = None) -> list[di
     }[code](user, year, today or timezone.localdate())
 
 
-def _high_tech_ids(year: int) -> set[int]:
-    return set(
-        RungMembership.objects.filter(rung=Rung.HIGH_TECH, year=year).values_list("enterprise_id", flat=True)
-    )
+def _high_tech_ids(year: int):
+    """The high-tech firms of ``year`` as a subquery (a list of ids would hit SQLite's bound at scale)."""
+    return RungMembership.objects.filter(rung=Rung.HIGH_TECH, year=year).values("enterprise_id")
 
 
 def _above_scale_not_high_tech(user, year, today) -> list[dict]:
@@ -195,25 +194,40 @@ def _cert_expiring(user, year, today) -> list[dict]:
     ]
 
 
-def _pairs(user, year: int):
-    now = {
-        f.enterprise_id: f
-        for f in YearlyFacts.objects.filter(pool_scope(user), year=year).select_related(
-            "enterprise__organisation__district"
+@dataclass(frozen=True)
+class _Year:
+    revenue: Decimal | None
+    rd_expense: Decimal | None
+    dishonest: bool | None
+
+
+def _pairs(user, year: int) -> list[tuple[int, _Year, _Year]]:
+    """(enterprise id, this year, last year) of each firm in scope with facts for both, read as plain
+    values with the scope filter (no IN list of ids, which SQLite bounds; no model per row)."""
+    fields = ("enterprise_id", "revenue", "rd_expense", "dishonest")
+
+    def read(y: int) -> dict[int, _Year]:
+        rows = YearlyFacts.objects.filter(pool_scope(user), year=y).values_list(*fields)
+        return {pk: _Year(rev, rd, bad) for pk, rev, rd, bad in rows}
+
+    now, before = read(year), read(year - 1)
+    return [(pk, f, before[pk]) for pk, f in now.items() if pk in before]
+
+
+def _enterprises(ids) -> dict[int, Enterprise]:
+    ids = list(ids)
+    found: dict[int, Enterprise] = {}
+    for start in range(0, len(ids), 900):
+        qs = Enterprise.objects.filter(pk__in=ids[start : start + 900]).select_related(
+            "organisation__district"
         )
-    }
-    before = {
-        f.enterprise_id: f
-        for f in YearlyFacts.objects.filter(
-            pool_scope(user), year=year - 1, enterprise_id__in=list(now)
-        ).only("enterprise_id", "year", "revenue", "rd_expense", "dishonest")
-    }
-    return [(now[pk], before[pk]) for pk in now if pk in before]
+        found.update((e.pk, e) for e in qs)
+    return found
 
 
 def _decline(user, year, today) -> list[dict]:
-    out = []
-    for f, p in _pairs(user, year):
+    hits = []
+    for pk, f, p in _pairs(user, year):
         reasons = []
         drop = None
         if p.rd_expense is not None and p.rd_expense > 0 and f.rd_expense is not None and f.rd_expense == 0:
@@ -227,19 +241,20 @@ def _decline(user, year, today) -> list[dict]:
             drop = (p.revenue - f.revenue) / p.revenue
             reasons.append(_("营业收入同比下降 %(p)s%%") % {"p": f"{drop * 100:.1f}"})
         if reasons:
-            out.append(
-                _row(f.enterprise, "；".join(str(r) for r in reasons), revenue=_wan(f.revenue),
-                     revenue_before=_wan(p.revenue), drop=drop)
-            )  # fmt: skip
+            hits.append((pk, "；".join(str(r) for r in reasons), f, p, drop))
+    ents = _enterprises(h[0] for h in hits)
+    out = [
+        _row(ents[pk], detail, revenue=_wan(f.revenue), revenue_before=_wan(p.revenue), drop=drop)
+        for pk, detail, f, p, drop in hits
+    ]
     out.sort(key=lambda r: -(r["drop"] or 0))
     return out
 
 
 def _dishonest(user, year, today) -> list[dict]:
-    out = []
-    for f, p in _pairs(user, year):
-        if f.dishonest is True and p.dishonest is not True:
-            out.append(_row(f.enterprise, _("%(y)s年度列入失信名单") % {"y": year}))
+    hits = [pk for pk, f, p in _pairs(user, year) if f.dishonest is True and p.dishonest is not True]
+    ents = _enterprises(hits)
+    out = [_row(ents[pk], _("%(y)s年度列入失信名单") % {"y": year}) for pk in hits]
     out.sort(key=lambda r: r["name"])
     return out
 
