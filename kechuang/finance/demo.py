@@ -39,7 +39,8 @@ class _Upload:
 def load_finance(ctx: dict, stdout) -> None:
     rng = ctx["rng_for"]("finance")
     today = ctx["today"]
-    start = max(dt.date(today.year, 1, 1), today - dt.timedelta(days=330))
+    # The scheme year began 330 days ago, so that every scene of it lies in the past whatever the day.
+    start = today - dt.timedelta(days=330)
     staff = next(u for u in ctx["users"]["bureau_staff"] if u.username == "staff_cooperation")
     password = make_password(ctx["password"])
     district = (
@@ -82,10 +83,10 @@ def load_finance(ctx: dict, stdout) -> None:
     by_name = {u.username: u for u in users}
 
     scheme = VoucherScheme.objects.create(
-        name=_("%(y)s年度淄博市科技创新券") % {"y": today.year}, year=today.year, budget_yuan=Decimal("5000000"),
+        name=_("%(y)s年度淄博市科技创新券") % {"y": start.year}, year=start.year, budget_yuan=Decimal("5000000"),
         share=Decimal("0.5"), voucher_cap_yuan=Decimal("100000"), firm_year_cap_yuan=Decimal("200000"),
         service_kinds=[k for k, _l in ServiceKind.choices], applicant_kinds=[Organisation.Kind.ENTERPRISE],
-        valid_days=180, opens_on=start, closes_on=dt.date(today.year, 12, 31),
+        valid_days=180, opens_on=start, closes_on=start + dt.timedelta(days=364),
     )  # fmt: skip
     firms = [e.organisation for e in ctx["enterprises"][:40]]
     firm_users = {u.organisation_id: u for u in ctx["users"].get("enterprise", [])}
@@ -145,7 +146,7 @@ def load_finance(ctx: dict, stdout) -> None:
     # Loans: the scheme needs only an enterprise of the registry (no policy code), so every firm the
     # banks lend to passes the check.
     lscheme = LoanScheme.objects.create(
-        name=_("%(y)s年度科技成果转化贷款风险补偿") % {"y": today.year}, year=today.year, share=Decimal("0.4"),
+        name=_("%(y)s年度科技成果转化贷款风险补偿") % {"y": start.year}, year=start.year, share=Decimal("0.4"),
         loan_cap_yuan=Decimal("2000000"), bank_year_cap_yuan=Decimal("5000000"), max_loan_yuan=Decimal("10000000"),
     )  # fmt: skip
     made = []
@@ -153,10 +154,12 @@ def load_finance(ctx: dict, stdout) -> None:
     for i in range(12):
         bank = banks[i % 2]
         banker = by_name[BANKS[i % 2][2]]
-        day = start + dt.timedelta(days=int(i * (today - start).days * 0.7 / 12))
+        # Loans are granted within the scheme's year.
+        span = min(int((today - start).days * 0.7), (dt.date(start.year, 12, 31) - start).days)
+        day = start + dt.timedelta(days=int(i * span / 12))
         with on(day):
             made.append(loans.file_loan(banker, lscheme, borrowers[i % len(borrowers)], {
-                "contract_no": f"{bank.short_name[:2]}{today.year}{i + 1:04d}",
+                "contract_no": f"{bank.short_name[:2]}{start.year}{i + 1:04d}",
                 "amount_yuan": Decimal(int(rng.integers(10, 80)) * 100000), "rate": Decimal("0.0385") + Decimal(i % 3) / 1000,
                 "term_months": 12, "purpose": _("科技成果转化产业化项目流动资金"), "granted_on": day,
             }))  # fmt: skip

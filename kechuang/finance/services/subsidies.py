@@ -44,7 +44,7 @@ def compute(
     ).exists():
         raise ValidationError({"period_start": _("该计息期与已计算的贴息重叠")})
     tranche = (
-        Tranche.objects.select_for_update()
+        Tranche.objects.select_for_update(of=("self",))
         .filter(award=award, status=Tranche.Status.PLANNED, interest_subsidy__isnull=True)
         .order_by("seq")
         .first()
