@@ -13,6 +13,7 @@ from kechuang.cultivation.models.evaluation import (
     SelectionRound,
     WeightMethod,
 )
+from kechuang.cultivation.models.ladder import RungMembership
 from kechuang.cultivation.services_evaluation import portrait, scoring, selection, systems
 from kechuang.programs import workflow
 from tests import factories as f
@@ -245,6 +246,12 @@ def test_publish_waits_for_every_proposal_then_freezes_the_list(scored):
     assert selection.confirm_proposed(staff, rnd) == 3
     rnd = selection.publish(staff, rnd)
     assert rnd.status == SelectionRound.Status.PUBLISHED and rnd.published_at
+    # Publishing puts the included firms on the ladder's rung, and only them.
+    included = set(
+        rnd.entries.filter(status=SelectionEntry.Status.INCLUDED).values_list("enterprise", flat=True)
+    )
+    on_rung = RungMembership.objects.filter(year=rnd.year, rung=rnd.kind, source="selection")
+    assert set(on_rung.values_list("enterprise", flat=True)) == included and included
     with pytest.raises(ValidationError, match="名单已发布"):
         selection.decide(staff, rnd.entries.filter(proposed=False).first(), True, "补充")
     with pytest.raises(ValidationError):

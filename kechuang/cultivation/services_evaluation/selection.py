@@ -22,6 +22,7 @@ from ..models.evaluation import (
     SelectionEntry,
     SelectionRound,
 )
+from ..services_ladder.rungs import grant_rung
 from .systems import require_manage
 
 ALTERNATES = 2  # alternates listed per place: 2 × N candidates beyond the proposal
@@ -172,14 +173,21 @@ def publish(user, rnd: SelectionRound) -> SelectionRound:
     included = rnd.entries.filter(status=SelectionEntry.Status.INCLUDED).count()
     if not included:
         raise ValidationError({"status": _("名单中没有入选企业，不能发布")})
-    return workflow.step(
-        user,
-        rnd,
-        "publish",
-        _("发布名单"),
-        reason=_("共%(n)s家企业入选") % {"n": included},
-        published_at=timezone.now(),
-    )
+    with transaction.atomic():
+        published = workflow.step(
+            user,
+            rnd,
+            "publish",
+            _("发布名单"),
+            reason=_("共%(n)s家企业入选") % {"n": included},
+            published_at=timezone.now(),
+        )
+        # A published list is what puts a firm on the 领军 or 上市后备 rung: the ladder keeps who is on
+        # which rung, so the list writes there, in the same transaction, naming the round as the reason.
+        why = _("%(year)s年度%(kind)s遴选名单发布") % {"year": rnd.year, "kind": rnd.get_kind_display()}
+        for entry in rnd.entries.filter(status=SelectionEntry.Status.INCLUDED).select_related("enterprise"):
+            grant_rung(entry.enterprise, rnd.year, rnd.kind, source="selection", actor=user, reason=why)
+    return published
 
 
 def get_round(user, pk: int) -> SelectionRound:
