@@ -453,48 +453,48 @@ class _Plan:
             writer.update(Enterprise, [_as_row(e) for e in changed_ents], ["registered_on", "industry_code"])
             self.changed_enterprises.update(e.pk for e in changed_ents)
 
-        new_facts: list[dict] = []
-        changed_facts: list[dict] = []
-        for rec in self.records:
-            ent_id = self.orgs[rec["uscc"]].pk
-            existing = self.facts.get((ent_id, rec["year"]))
-            if existing is None:
-                row = {c: rec[c] for c in FACT_COLUMNS}
-                row.update(enterprise_id=ent_id, year=rec["year"], updated_at=writer.now)
-                new_facts.append(row)
+        # A chunk of records at a time, written before the next is built: a million rows as dicts
+        # for INSERT/UPDATE all at once would double what the import holds.
+        total, done = len(self.records), 0
+        for records in _chunks(self.records, 10 * BATCH):
+            self.reporter.stage(_("写入年度数据"), done, total)
+            new_facts: list[dict] = []
+            changed_facts: list[dict] = []
+            for rec in records:
+                ent_id = self.orgs[rec["uscc"]].pk
+                existing = self.facts.get((ent_id, rec["year"]))
+                if existing is None:
+                    row = {c: rec[c] for c in FACT_COLUMNS}
+                    row.update(enterprise_id=ent_id, year=rec["year"], updated_at=writer.now)
+                    new_facts.append(row)
+                    self.changed_enterprises.add(ent_id)
+                    self.counts["facts_created"] += 1
+                    continue
+                # A blank cell is "unknown": it leaves a stored value alone rather than erasing it.
+                diff = {c: rec[c] for c in FACT_COLUMNS if rec[c] is not None and existing[c] != rec[c]}
+                if not diff:
+                    self.counts["facts_unchanged"] += 1
+                    continue
+                row = {**existing, **diff, "updated_at": writer.now}
+                changed_facts.append(row)
                 self.changed_enterprises.add(ent_id)
-                self.counts["facts_created"] += 1
-                continue
-            # A blank cell is "unknown": it leaves a stored value alone rather than erasing it.
-            diff = {c: rec[c] for c in FACT_COLUMNS if rec[c] is not None and existing[c] != rec[c]}
-            if not diff:
-                self.counts["facts_unchanged"] += 1
-                continue
-            row = {**existing, **diff, "updated_at": writer.now}
-            changed_facts.append(row)
-            self.changed_enterprises.add(ent_id)
-            self.counts["facts_updated"] += 1
-            if self.status[rec["uscc"]] == "unchanged":
-                self.status[rec["uscc"]] = "updated"
-
-        total, done = len(new_facts) + len(changed_facts), 0
-        for chunk in _chunks(new_facts, 10 * BATCH):
-            self.reporter.stage(_("写入年度数据"), done, total)
-            writer.insert(YearlyFacts, chunk)
-            ids = {}
-            for ent_chunk in _chunks(sorted({r["enterprise_id"] for r in chunk}), LOOKUP_CHUNK):
-                for pk, ent_id, year in YearlyFacts.objects.filter(enterprise_id__in=ent_chunk).values_list(
-                    "pk", "enterprise_id", "year"
-                ):
-                    ids[(ent_id, year)] = pk
-            for row in chunk:
-                row["id"] = ids[(row["enterprise_id"], row["year"])]
-            writer.history(YearlyFacts, chunk, "+")
-            done += len(chunk)
-        for chunk in _chunks(changed_facts, 10 * BATCH):
-            self.reporter.stage(_("写入年度数据"), done, total)
-            writer.update(YearlyFacts, chunk, [*FACT_COLUMNS, "updated_at"])
-            done += len(chunk)
+                self.counts["facts_updated"] += 1
+                if self.status[rec["uscc"]] == "unchanged":
+                    self.status[rec["uscc"]] = "updated"
+            if new_facts:
+                writer.insert(YearlyFacts, new_facts)
+                ids = {}
+                for ent_chunk in _chunks(sorted({r["enterprise_id"] for r in new_facts}), LOOKUP_CHUNK):
+                    for pk, ent_id, year in YearlyFacts.objects.filter(
+                        enterprise_id__in=ent_chunk
+                    ).values_list("pk", "enterprise_id", "year"):
+                        ids[(ent_id, year)] = pk
+                for row in new_facts:
+                    row["id"] = ids[(row["enterprise_id"], row["year"])]
+                writer.history(YearlyFacts, new_facts, "+")
+            if changed_facts:
+                writer.update(YearlyFacts, changed_facts, [*FACT_COLUMNS, "updated_at"])
+            done += len(records)
         self.reporter.stage(_("写入年度数据"), done, total)
 
         for state in self.status.values():
