@@ -3,8 +3,8 @@ districts (about four in ten above-scale industrial enterprises host an R&D inst
 40% coverage target expects), dozens of incubators with their tenants, and last year's reports, scored,
 graded and decided on by the bureau. Deterministic from the demo seed.
 
-Scenes run on their own day (``core.demo_clock``): reports opened in January, filed in February and
-March, evaluated in April.
+Scenes run on their own day (``core.demo_clock``): reports opened in January, filed in March, evaluated
+in April of the year after the facts, or today when the demo is loaded before that day.
 """
 
 import datetime as dt
@@ -113,7 +113,7 @@ def load_platforms(ctx: dict, stdout) -> None:
         if (p.host_id, p.name) not in seen:
             seen.add((p.host_id, p.name))
             unique.append(p)
-    with on(dt.date(year + 1, 1, 5)):
+    with on(min(dt.date(year + 1, 1, 5), ctx["today"]), hour=9, minute=0):
         Platform.objects.bulk_create(unique)
         made = list(Platform.objects.all())
         Platform.history.bulk_history_create(made, default_change_reason=_("演示数据"))
@@ -196,12 +196,12 @@ def _figures(rng, subject: str, system) -> dict:
 
 def _reports(ctx, rng, year: int, staff, late_hosts, stdout) -> None:
     """Last year's reports: opened in January, filed by March, graded and decided in April."""
-    with on(dt.date(year + 1, 1, 10)):
+    with on(min(dt.date(year + 1, 1, 10), ctx["today"]), hour=9, minute=10):
         reports.open_year(staff, year, dt.date(year + 1, 3, 31))
     systems = {s: list(EvaluationIndicator.objects.filter(subject=s)) for s in Subject.values}
     late = set(late_hosts)
     rows = list(AnnualReport.objects.select_related("platform", "incubator").order_by("pk"))
-    with on(dt.date(year + 1, 3, 20)):
+    with on(min(dt.date(year + 1, 3, 20), ctx["today"]), hour=9, minute=20):
         for r in rows:
             if r.platform_id and r.platform.host_id in late:
                 continue  # a demo host's report still to be filed
@@ -225,7 +225,7 @@ def _reports(ctx, rng, year: int, staff, late_hosts, stdout) -> None:
                 )
             ]
         )
-    with on(dt.date(year + 1, 4, 15)):
+    with on(min(dt.date(year + 1, 4, 15), ctx["today"]), hour=9, minute=30):
         graded = []
         for subject in Subject.values:
             graded += _grade_and_decide(staff, year, subject, systems[subject])

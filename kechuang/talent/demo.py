@@ -134,10 +134,9 @@ def load_talent(ctx: dict, stdout) -> None:
     CommissionerAssessment.objects.bulk_create(assessments)
 
     projects = []
+    hosts = institutes + [e.organisation for e in enterprises[:50]]
     for k in range(max(2, _n(ctx, "visits") // 5)):
-        host = (institutes + [e.organisation for e in enterprises[:50]])[
-            int(rng.integers(0, len(institutes) + 50))
-        ]
+        host = hosts[int(rng.integers(0, len(hosts)))]
         projects.append(
             ForeignExpertProject(title=f"{FIELDS[k % len(FIELDS)]}领域外国专家引进项目（{k + 1}）", host=host,
                                  year=year, funding_yuan=Decimal(int(rng.integers(5, 60)) * 10000))
