@@ -102,3 +102,19 @@ def test_staff_workbench_charts_render_and_search_finds_an_enterprise(page, city
     page.press("[data-testid=search-box]", "Enter")
     page.click("text=淄博甲科技有限公司")
     assert "/enterprises/" in page.url
+
+
+def test_leader_approves_awards_from_the_workbench(page, city):
+    from tests.programs.test_awards_support import end_notice, in_notice
+
+    call, _apps = in_notice(city)
+    end_notice(call)
+    waiting = call.awards.filter(status=Award.Status.IN_NOTICE).count()
+    sign_in(page, city["users"]["leader"].username, f.PASSWORD)
+    page.goto("/")
+    page.click("[data-testid=todo]:has-text('公示期满、待正式立项的项目')")
+    click_confirmed(page, "approve-all")
+    page.wait_for_load_state()
+    assert call.awards.filter(status=Award.Status.APPROVED).count() == waiting > 0
+    page.goto("/")
+    assert page.locator("[data-testid=todo]:has-text('公示期满、待正式立项的项目')").count() == 0
