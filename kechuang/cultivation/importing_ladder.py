@@ -10,7 +10,6 @@ column, value, rule). Rows are matched to the registry by USCC. Every upload is 
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from kechuang.core.models import ImportRun, Organisation
 from kechuang.core.reading import Refused, cell_text, read_rows
+from kechuang.core.rowreport import Outcome, RowError
 from kechuang.core.uscc import normalise, uscc_error
 
 from .models.ladder import Rung, RungSource
@@ -48,28 +48,6 @@ REQUIRED = {TECH_SME: ("uscc", "year", "register_no"), HIGH_TECH: ("uscc", "cert
 TITLES = {TECH_SME: gettext_lazy("科技型中小企业入库名单"), HIGH_TECH: gettext_lazy("高新技术企业认定名单")}
 _CERT = re.compile(r"^[A-Z]{1,4}\d{8,14}$")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # spreadsheet row; the header is row 1, 0 means the whole file
-    column: str
-    value: str
-    rule: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "value": self.value, "rule": self.rule}
-
-
-@dataclass
-class Outcome:
-    run: ImportRun
-    errors: list[RowError] = field(default_factory=list)
-    counts: dict = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def label_of(kind: str, column: str) -> str:

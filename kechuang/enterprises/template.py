@@ -15,6 +15,8 @@ from pathlib import Path
 
 from kechuang.core.industries import section_of_division
 from kechuang.core.reading import Refused, cell_text
+from kechuang.core.rowreport import BadCell as _Bad
+from kechuang.core.rowreport import RowError
 from kechuang.core.uscc import normalise as normalise_uscc
 from kechuang.core.uscc import uscc_error
 
@@ -109,17 +111,6 @@ MAX_MONEY = Decimal(10) ** MONEY_DIGITS  # a thousand trillion yuan: anything la
 MAX_COUNT = 10**9  # people or patents: anything larger is a typo
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int  # spreadsheet row number; the header is row 1
-    column: str
-    value: str
-    rule: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "value": self.value, "rule": self.rule}
-
-
 @dataclass
 class ParseResult:
     records: list[dict] = field(default_factory=list)
@@ -130,11 +121,6 @@ class ParseResult:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-class _Bad(Exception):
-    def __init__(self, rule: str):
-        self.rule = rule
 
 
 _text = cell_text

@@ -8,7 +8,6 @@ an expert is identified by name and organisation.
 
 import hashlib
 import re
-from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -20,6 +19,8 @@ from django.utils.translation import gettext as _
 from kechuang.core.columnar import read_columns
 from kechuang.core.models import District, ImportRun, Organisation, Role, User
 from kechuang.core.reading import Refused
+from kechuang.core.rowreport import BadCell as _Bad
+from kechuang.core.rowreport import Outcome, RowError
 
 from . import services
 from .models import Expert, ExpertField, ReviewItem, SelectionRound
@@ -77,33 +78,6 @@ _MEMBER_SPLIT = re.compile(r"[;；\n]+")
 _MEMBER = re.compile(r"^(?P<name>[^（(]+)(?:[（(](?P<org>.+)[）)])?$")
 _DISCIPLINE = re.compile(r"^\d{3}(\d{2}){0,2}$")
 _INDUSTRY = re.compile(r"^[A-T](\d{2}(\d{1,2})?)?$")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # spreadsheet row; the header is row 1, 0 means the whole file
-    column: str
-    value: str
-    rule: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "value": self.value, "rule": self.rule}
-
-
-@dataclass
-class Outcome:
-    run: ImportRun
-    errors: list[RowError] = field(default_factory=list)
-    counts: dict = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-class _Bad(Exception):
-    def __init__(self, rule: str):
-        self.rule = rule
 
 
 def read_table(data: bytes, filename: str) -> list[list[str]]:

@@ -6,7 +6,6 @@ host and name, so importing the same file twice changes nothing the second time.
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.files.base import ContentFile
@@ -17,6 +16,8 @@ from django.utils.translation import gettext as _
 from kechuang.core.models import ImportRun, Organisation
 from kechuang.core.money import WAN
 from kechuang.core.reading import Refused, cell_text, read_rows
+from kechuang.core.rowreport import BadCell as _Bad
+from kechuang.core.rowreport import Outcome, RowError
 from kechuang.core.uscc import normalise
 from kechuang.programs import workflow
 
@@ -45,33 +46,6 @@ EXAMPLE = {
     "uscc": "", "tech_field": "先进陶瓷", "recognised_on": "2024-06-30", "document": "淄科字〔2024〕12号",
     "staff": "35", "senior_staff": "12", "equipment_wan": "1280",
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    value: str
-    rule: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "value": self.value, "rule": self.rule}
-
-
-@dataclass
-class Outcome:
-    run: ImportRun
-    errors: list[RowError] = field(default_factory=list)
-    counts: dict = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-class _Bad(Exception):
-    def __init__(self, rule: str):
-        self.rule = rule
 
 
 def _choice(text: str, choices) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from kechuang.core.models import District, ImportRun
 from kechuang.core.permissions import Decision, role_of
 from kechuang.core.reading import Refused, cell_text, read_rows
+from kechuang.core.rowreport import RowError
 from kechuang.core.spreadsheets import Column
 
 from .. import progress
@@ -51,17 +52,6 @@ def template_rows() -> list[list]:
         ["high_tech_count", 2022, "张店区", "目标", 300, "2022年全市科技工作要点"],
         ["rd_active_share", 2022, "", "不低于", "45%", "2022年全市科技工作要点"],
     ]
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    value: str
-    rule: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "value": self.value, "rule": self.rule}
 
 
 def parse_value(text: str, unit: str) -> Decimal:
