@@ -34,6 +34,7 @@ def load_evaluation(ctx: dict, stdout) -> None:
     last = years[-1]
     n = len(ctx.get("enterprises") or []) or 3000
     top_n = min(50, max(5, n // 60))
+    # Loaded early in a year, the three scenes fall on the same day (today); the minutes keep them in order.
     with on(_day(last + 1, 6, 10, today)):
         rnd = selection.create_round(
             user,
@@ -44,7 +45,7 @@ def load_evaluation(ctx: dict, stdout) -> None:
             require_high_tech=True,
             min_rd_intensity=None,
         )
-    with on(_day(last + 1, 6, 12, today)):
+    with on(_day(last + 1, 6, 12, today), minute=20):
         proposed = list(rnd.entries.filter(proposed=True).order_by("rank_city"))
         alternate = rnd.entries.filter(proposed=False, meets_conditions=True).order_by("rank_city").first()
         for entry in proposed[:-1] if alternate and len(proposed) > 1 else proposed:
@@ -56,7 +57,7 @@ def load_evaluation(ctx: dict, stdout) -> None:
             selection.decide(
                 user, alternate, True, _("该企业牵头承担省级重大科技创新工程项目，经局务会研究同意列入。")
             )
-    with on(_day(last + 1, 6, 20, today)):
+    with on(_day(last + 1, 6, 20, today), minute=40):
         rnd.refresh_from_db()
         selection.publish(user, rnd)
     included = rnd.entries.filter(status=SelectionEntry.Status.INCLUDED).count()

@@ -216,6 +216,7 @@ def load_users(ctx: dict, stdout) -> None:
     the password anyway, and hashing with Argon2 dozens of times would cost seconds)."""
     rng = ctx["rng_for"]("users")
     password = make_password(ctx["password"])
+    ctx["password_hash"] = password  # later steps that add accounts reuse it rather than hash again
     rows: list[tuple[User, str]] = []
 
     def add(username: str, role: str, scope: str, **extra) -> None:

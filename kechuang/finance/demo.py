@@ -90,12 +90,13 @@ def load_finance(ctx: dict, stdout) -> None:
     )  # fmt: skip
     firms = [e.organisation for e in ctx["enterprises"][:40]]
     firm_users = {u.organisation_id: u for u in ctx["users"].get("enterprise", [])}
-    # Firms without a demo account apply through their registered contact's account (no password).
+    # Firms without a demo account apply through their registered contact's account, which signs in with
+    # the demo password like every demo account.
     for firm in firms:
         if firm.pk not in firm_users:
             firm_users[firm.pk] = User.objects.create(
                 username=f"contact_{firm.uscc or firm.pk}", role=Role.ENTERPRISE, organisation=firm,
-                password="!", display_name=_("%(f)s联系人") % {"f": firm.name[:20]}, date_joined=joined,
+                password=ctx["password_hash"], display_name=_("%(f)s联系人") % {"f": firm.name[:20]}, date_joined=joined,
             )  # fmt: skip
     stages = (
         ["settled"] * 6

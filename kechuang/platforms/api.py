@@ -8,6 +8,7 @@ evaluation system names.
 
 import datetime as dt
 from decimal import Decimal
+from enum import Enum
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -132,9 +133,14 @@ class Filters(Schema):
     status: CarrierStatus | None = Field(None, description="状态")
 
 
+# The OpenAPI components are named after the enum class: ``AnnualReport.Status`` would share the name
+# "Status" with other apps' enums and the document would list their values for this filter.
+AnnualReportStatus = Enum("AnnualReportStatus", {m.name: m.value for m in AnnualReport.Status}, type=str)
+
+
 class ReportFilters(Schema):
     year: int | None = Field(None, ge=2000, le=2100, description="年度")
-    status: AnnualReport.Status | None = Field(None, description="状态")
+    status: AnnualReportStatus | None = Field(None, description="状态")
 
 
 def _printable(text: str) -> str:

@@ -4,6 +4,7 @@ the caller's scope answers 404 like one that does not exist. Money as decimal st
 
 import datetime as dt
 from decimal import Decimal
+from enum import Enum
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -53,8 +54,12 @@ class ContractOut(Schema):
         return obj.seller.name
 
 
+# Named for its own component in the OpenAPI document (a bare "Status" would collide with other apps').
+ContractStatus = Enum("ContractStatus", {m.name: m.value for m in TechContract.Status}, type=str)
+
+
 class ContractFilters(Schema):
-    status: TechContract.Status | None = None
+    status: ContractStatus | None = Field(None, description="状态")
     year: int | None = Field(None, ge=2000, le=2100, description="登记年度")
 
 
@@ -71,7 +76,7 @@ def list_contracts(request, filters: Query[ContractFilters]):
     _require(request.user)
     qs = services.visible(request.user).order_by("pk")
     if filters.status:
-        qs = qs.filter(status=filters.status)
+        qs = qs.filter(status=filters.status.value)
     if filters.year:
         qs = qs.filter(registered_on__year=filters.year)
     return qs

@@ -149,13 +149,16 @@ def test_staff_handles_objection_from_the_detail_page(client, city):
     assert award.status == "cancelled" and Award.objects.filter(replaces=award).exists()
 
 
-def test_leader_reads_but_cannot_act(client, city):
+def test_leader_approves_but_does_not_manage(client, city):
+    """正式立项 is the leaders' decision (issue 11); running the notice and the batch stays with staff."""
     call, _apps = in_notice(city)
     end_notice(call)
     c = client_for(client, city["users"]["leader"])
-    assert c.get(reverse("programme_call_awards", args=[call.pk])).status_code == 200
+    page = c.get(reverse("programme_call_awards", args=[call.pk])).content.decode()
+    assert 'data-testid="approve-all"' in page
+    assert 'data-testid="start-notice"' not in page and 'data-testid="finish"' not in page
     c.post(reverse("programme_call_award_action", args=[call.pk, "approve"]))
-    assert not Award.objects.filter(status="approved").exists()
+    assert Award.objects.filter(status="approved").exists()
 
 
 def test_district_user_sees_awards_of_its_district(client, city):
