@@ -17,7 +17,8 @@ MAX_ID = 2**63 - 1
 ENTERPRISE_ID = Path(..., ge=1, le=MAX_ID, description="企业编号")
 
 
-class IndicatorOut(Schema):
+# Not "IndicatorOut": OpenAPI components are named after the class, and the indicators app has one.
+class SystemIndicatorOut(Schema):
     name: str
     group: str
     formula: str = Field(description="计算公式代码")
@@ -33,7 +34,7 @@ class SystemOut(Schema):
     weight_method: str
     composite_method: str
     normalisation: str
-    indicators: list[IndicatorOut]
+    indicators: list[SystemIndicatorOut]
 
 
 class ScoreOut(Schema):
