@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import ImportRun
+from .reading import Refused, cell_text, read_rows
 
 
 def fail_interrupted_imports(now: dt.datetime | None = None) -> int:
@@ -34,3 +35,16 @@ def fail_interrupted_imports(now: dt.datetime | None = None) -> int:
         finished_at=now,
         errors=[{"row": 0, "column": "", "value": "", "rule": reason}],
     )
+
+
+def read_headed_table(data: bytes, filename: str, columns) -> tuple[list[list[str]], dict | None]:
+    """The non-blank data rows of an upload whose first row must be ``columns``, as text; or no rows and
+    the one row-report entry that refuses the whole file (unreadable, too big, or the wrong header)."""
+    try:
+        rows = [[cell_text(c) for c in r] for r in read_rows(data, filename)]
+    except Refused as e:
+        return [], {"row": 0, "column": "", "value": "", "rule": e.message}
+    if not rows or [c.strip() for c in rows[0][: len(columns)]] != list(columns):
+        rule = _("第1行应为表头：%(c)s") % {"c": "、".join(columns)}
+        return [], {"row": 1, "column": "", "value": "", "rule": rule}
+    return [r for r in rows[1:] if any(r)], None

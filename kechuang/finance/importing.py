@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kechuang.core.imports import read_headed_table
 from kechuang.core.models import ImportRun, Organisation
-from kechuang.core.reading import Refused, cell_text, read_rows
 
 from .models import Bank, LoanScheme
 from .services import is_staff, loans
@@ -77,30 +77,9 @@ def import_loans(user, upload) -> ImportRun:
         errors.append({"row": 0, "column": "", "value": "", "rule": _("文件超过10 MB")})
         return _run(user, upload, b"", ImportRun.Status.REFUSED, 0, errors, {})
     scheme = LoanScheme.objects.order_by("-year").first()
-    try:
-        rows = [[cell_text(c) for c in r] for r in read_rows(data, upload.name)]
-    except Refused as e:
-        return _run(
-            user,
-            upload,
-            data,
-            ImportRun.Status.REFUSED,
-            0,
-            [{"row": 0, "column": "", "value": "", "rule": e.message}],
-            {},
-        )
-    if not rows or [c.strip() for c in rows[0][: len(COLUMNS)]] != list(COLUMNS):
-        rule = _("第1行应为表头：%(c)s") % {"c": "、".join(COLUMNS)}
-        return _run(
-            user,
-            upload,
-            data,
-            ImportRun.Status.REFUSED,
-            0,
-            [{"row": 1, "column": "", "value": "", "rule": rule}],
-            {},
-        )
-    body = [r for r in rows[1:] if any(r)]
+    body, refusal = read_headed_table(data, upload.name, COLUMNS)
+    if refusal:
+        return _run(user, upload, data, ImportRun.Status.REFUSED, 0, [refusal], {})
     banks = {b.short_name: b for b in Bank.objects.all()}
     if scheme is None:
         errors.append({"row": 0, "column": "", "value": "", "rule": _("尚未设立风险补偿方案")})

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kechuang.core.imports import read_headed_table
 from kechuang.core.models import ImportRun, Organisation
-from kechuang.core.reading import Refused, cell_text, read_rows
 from kechuang.matching.models import TechField
 
 from . import services
@@ -89,30 +89,9 @@ def import_contracts(user, upload) -> ImportRun:
     if len(data) > MAX_BYTES:
         return _run(user, upload, b"", ImportRun.Status.REFUSED, 0,
                     [{"row": 0, "column": "", "value": "", "rule": _("文件超过10 MB")}], {})  # fmt: skip
-    try:
-        rows = [[cell_text(c) for c in r] for r in read_rows(data, upload.name)]
-    except Refused as e:
-        return _run(
-            user,
-            upload,
-            data,
-            ImportRun.Status.REFUSED,
-            0,
-            [{"row": 0, "column": "", "value": "", "rule": e.message}],
-            {},
-        )
-    if not rows or [c.strip() for c in rows[0][: len(COLUMNS)]] != list(COLUMNS):
-        rule = _("第1行应为表头：%(c)s") % {"c": "、".join(COLUMNS)}
-        return _run(
-            user,
-            upload,
-            data,
-            ImportRun.Status.REFUSED,
-            0,
-            [{"row": 1, "column": "", "value": "", "rule": rule}],
-            {},
-        )
-    body = [r for r in rows[1:] if any(r)]
+    body, refusal = read_headed_table(data, upload.name, COLUMNS)
+    if refusal:
+        return _run(user, upload, data, ImportRun.Status.REFUSED, 0, [refusal], {})
     errors: list[dict] = []
     try:
         with transaction.atomic():
